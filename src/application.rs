@@ -1,0 +1,104 @@
+//! The application side of the interface: the [`Application`] trait.
+
+use std::sync::Arc;
+
+use crate::{Body, Environ, StartResponse};
+
+/// The error an application returns from [`Application::call`].
+///
+/// Any error type converts into it with `?`. The server treats an `Err` like
+/// a panic: `500 Internal Server Error` if nothing was sent yet, otherwise the
+/// connection is aborted; either way the error is logged (APP-005).
+pub type AppError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A web application: called once per request, from many threads at once.
+///
+/// `call` receives the request as an [`Environ`] and a [`StartResponse`]
+/// handle. It must call [`StartResponse::start`] (once) with the status and
+/// headers and then return the response [`Body`]. Per-application state lives
+/// in `self`; the server shares one value between all its threads, which is
+/// why applications are `Send + Sync + 'static` (APP-002).
+///
+/// Closures implement the trait; wrap them in [`app`] so that the compiler can
+/// infer their argument and return types.
+///
+/// ```
+/// use rgi::{Application, Body, Environ, StartResponse};
+///
+/// struct Hello;
+///
+/// impl Application for Hello {
+///     fn call(&self, _env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+///         start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+///         Ok(Body::from("Hello, world!"))
+///     }
+/// }
+///
+/// // The same application as a closure:
+/// let hello = rgi::app(|_env, start| {
+///     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+///     Ok(Body::from("Hello, world!"))
+/// });
+/// # fn is_app(_: &impl Application) {}
+/// # is_app(&Hello);
+/// # is_app(&hello);
+/// ```
+pub trait Application: Send + Sync + 'static {
+    /// Handles one request. See the trait documentation.
+    fn call(
+        &self,
+        environ: &mut Environ,
+        start_response: &mut dyn StartResponse,
+    ) -> Result<Body, AppError>;
+}
+
+impl<F> Application for F
+where
+    F: Fn(&mut Environ, &mut dyn StartResponse) -> Result<Body, AppError> + Send + Sync + 'static,
+{
+    fn call(
+        &self,
+        environ: &mut Environ,
+        start_response: &mut dyn StartResponse,
+    ) -> Result<Body, AppError> {
+        self(environ, start_response)
+    }
+}
+
+impl<A: Application + ?Sized> Application for Arc<A> {
+    fn call(
+        &self,
+        environ: &mut Environ,
+        start_response: &mut dyn StartResponse,
+    ) -> Result<Body, AppError> {
+        (**self).call(environ, start_response)
+    }
+}
+
+impl Application for Box<dyn Application> {
+    fn call(
+        &self,
+        environ: &mut Environ,
+        start_response: &mut dyn StartResponse,
+    ) -> Result<Body, AppError> {
+        (**self).call(environ, start_response)
+    }
+}
+
+/// Turns a closure into an [`Application`], so that its argument and return
+/// types are inferred.
+///
+/// ```
+/// let app = rgi::app(|env, start| {
+///     let method = env.get_str("REQUEST_METHOD").unwrap_or("GET").to_owned();
+///     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+///     Ok(rgi::Body::from(method))
+/// });
+/// # let _ = app;
+/// ```
+pub fn app<F>(f: F) -> F
+where
+    F: Fn(&mut Environ, &mut dyn StartResponse) -> Result<Body, AppError> + Send + Sync + 'static,
+{
+    f
+}

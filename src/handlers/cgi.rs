@@ -1,0 +1,1 @@
+//! Run an rgi application as a CGI program.

@@ -1,0 +1,3 @@
+//! Gateways that run an application outside `simple_server`.
+
+pub mod cgi;

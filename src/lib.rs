@@ -1,0 +1,44 @@
+//! # rgi — the Rust Gateway Interface
+//!
+//! rgi is for Rust what WSGI (PEP 3333) and Python's `wsgiref` are for
+//! Python: a written contract between web servers and web applications
+//! (`spec/` in the repository), this crate implementing it, a reference
+//! server ([`simple_server`]) and a validator ([`validate`]).
+//!
+//! An application is anything that implements [`Application`]: it gets the
+//! request as an [`Environ`], gives its status and headers to
+//! [`StartResponse::start`], and returns a [`Body`].
+//!
+//! ```
+//! use rgi::{Body, Environ, StartResponse};
+//!
+//! fn hello(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+//!     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+//!     Ok(Body::from("Hello, world!"))
+//! }
+//! # let _ = rgi::app(hello);
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
+
+mod application;
+pub mod body;
+pub mod environ;
+mod error;
+mod file_wrapper;
+pub mod handlers;
+pub mod headers;
+pub mod rules;
+pub mod simple_server;
+pub mod start_response;
+pub mod test;
+pub mod util;
+pub mod validate;
+
+pub use application::{app, AppError, Application};
+pub use body::{Body, Chunk, IntoChunk};
+pub use environ::{EnvValue, Environ, ErrorStream, InputStream};
+pub use error::Error;
+pub use headers::Headers;
+pub use start_response::StartResponse;

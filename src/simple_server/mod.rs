@@ -1,0 +1,1 @@
+//! The reference server: blocking, thread-per-connection HTTP/1.1.

@@ -1,0 +1,322 @@
+//! [`StartResponse`]: how an application gives its status and headers, and
+//! the checks every implementation applies to them.
+
+use crate::{Error, Headers};
+
+/// The `start_response` handle passed to
+/// [`Application::call`](crate::Application::call).
+///
+/// Servers implement it (and so do middleware that need to see or change the
+/// status and headers). An application calls [`start`](Self::start) exactly
+/// once before returning its body. Nothing is transmitted by `start`: the head
+/// goes out with the first non-empty body bytes, or when the body ends
+/// (START-008).
+///
+/// ```
+/// use rgi::{Body, Environ, Headers, StartResponse};
+///
+/// fn app(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+///     let mut headers = Headers::from([("Content-Type", "text/html; charset=utf-8")]);
+///     headers.add("Cache-Control", "no-store");
+///     start.start("200 OK", headers)?;
+///     Ok(Body::from("<p>hi</p>"))
+/// }
+/// # let _ = rgi::app(app);
+/// ```
+pub trait StartResponse {
+    /// Stores the response status (`"200 OK"`) and headers. Implementations
+    /// check both at once (see [`check_status`] and [`check_headers`]) and
+    /// return the error, so the application can still react. A second call
+    /// returns [`Error::AlreadyStarted`].
+    fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error>;
+
+    /// The error-recovery call (WSGI's `start_response` with `exc_info`):
+    /// replaces the stored status and headers if the head was not sent yet,
+    /// and may be called whether or not `start` was. Once the head has been
+    /// sent it returns [`Error::HeadersAlreadySent`]; the application must
+    /// then return an error so the server aborts the connection (START-007).
+    fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error>;
+
+    /// Legacy imperative output: sends the head (if not yet sent) and then
+    /// `data`, before `call` returns. Bytes written this way come before any
+    /// byte of the returned body. New applications should return a body
+    /// instead (START-010).
+    fn write(&mut self, data: &[u8]) -> Result<(), Error>;
+
+    /// True once the head has been transmitted.
+    fn headers_sent(&self) -> bool;
+}
+
+/// The parts of a valid status: its code and reason phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status<'a> {
+    /// The three-digit code, 100 to 599.
+    pub code: u16,
+    /// The reason phrase (non-empty).
+    pub reason: &'a str,
+}
+
+impl Status<'_> {
+    /// True for codes whose responses never have a body: 1xx, 204 and 304
+    /// (BODY-006).
+    pub fn forbids_body(&self) -> bool {
+        self.code < 200 || self.code == 204 || self.code == 304
+    }
+}
+
+/// Checks a status string: three digits from 100 to 599, one space, then a
+/// non-empty reason phrase of visible characters, spaces and tabs
+/// (START-003).
+///
+/// ```
+/// use rgi::start_response::check_status;
+/// assert_eq!(check_status("404 Not Found").unwrap().code, 404);
+/// assert!(check_status("200").is_err());
+/// assert!(check_status("200 OK\r\nX: y").is_err());
+/// ```
+pub fn check_status(status: &str) -> Result<Status<'_>, Error> {
+    let fail = |reason| Error::InvalidStatus {
+        status: status.to_owned(),
+        reason,
+    };
+    let bytes = status.as_bytes();
+    if bytes.len() < 5 {
+        return Err(fail("it is shorter than \"NNN R\""));
+    }
+    if !bytes[..3].iter().all(u8::is_ascii_digit) {
+        return Err(fail("it does not begin with a three-digit code"));
+    }
+    if bytes[3] != b' ' {
+        return Err(fail("the code is not followed by one space"));
+    }
+    let code = u16::from(bytes[0] - b'0') * 100
+        + u16::from(bytes[1] - b'0') * 10
+        + u16::from(bytes[2] - b'0');
+    if !(100..=599).contains(&code) {
+        return Err(fail("the code is outside 100-599"));
+    }
+    let reason = &status[4..];
+    if reason
+        .bytes()
+        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        return Err(fail("it contains a control character"));
+    }
+    if reason.trim().is_empty() {
+        return Err(fail("the reason phrase is empty"));
+    }
+    Ok(Status { code, reason })
+}
+
+/// True if `name` is an RFC 9110 token: one or more of letters, digits and
+/// ``!#$%&'*+-.^_`|~``.
+pub fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+/// The hop-by-hop header names an application must not send (HDR-003).
+pub const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Checks one response header field: a token name (HDR-001), a value without
+/// control characters other than tab (HDR-002), not hop-by-hop (HDR-003),
+/// not `Status` (HDR-005), and a `Content-Length` of digits only (HDR-006).
+pub fn check_header(name: &str, value: &str) -> Result<(), Error> {
+    if !is_token(name) {
+        return Err(Error::InvalidHeaderName {
+            name: name.to_owned(),
+        });
+    }
+    if let Some(&byte) = value
+        .as_bytes()
+        .iter()
+        .find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        return Err(Error::InvalidHeaderValue {
+            name: name.to_owned(),
+            byte,
+        });
+    }
+    if HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        return Err(Error::HopByHopHeader {
+            name: name.to_owned(),
+        });
+    }
+    if name.eq_ignore_ascii_case("status") {
+        return Err(Error::StatusHeader);
+    }
+    if name.eq_ignore_ascii_case("content-length") {
+        parse_content_length(value)?;
+    }
+    Ok(())
+}
+
+/// Checks every header (see [`check_header`]) and returns the declared
+/// `Content-Length`, if any. Several `Content-Length` fields must agree.
+pub fn check_headers(headers: &Headers) -> Result<Option<u64>, Error> {
+    let mut length = None;
+    for (name, value) in headers.iter() {
+        check_header(name, value)?;
+        if name.eq_ignore_ascii_case("content-length") {
+            let this = parse_content_length(value)?;
+            if length.is_some_and(|l| l != this) {
+                return Err(Error::InvalidContentLength {
+                    value: value.to_owned(),
+                });
+            }
+            length = Some(this);
+        }
+    }
+    Ok(length)
+}
+
+/// Parses a `Content-Length` value: ASCII digits only, no sign, no spaces
+/// inside, no overflow.
+pub fn parse_content_length(value: &str) -> Result<u64, Error> {
+    let digits = value.trim_matches(|c| c == ' ' || c == '\t');
+    let fail = || Error::InvalidContentLength {
+        value: value.to_owned(),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(fail());
+    }
+    digits.parse().map_err(|_| fail())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_forms() {
+        // START-003
+        for good in [
+            "200 OK",
+            "404 Not Found",
+            "599 x",
+            "100 Continue",
+            "200 OK\t!",
+        ] {
+            assert!(check_status(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "200", "200 ", "200OK", "20X OK", "2000 OK", "099 X", "600 X", "200  ", "200 O\nK",
+            "200 OK\r", " 200 OK", "200\tOK",
+        ] {
+            assert!(check_status(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bodiless_codes() {
+        for (code, bodiless) in [
+            (100, true),
+            (199, true),
+            (200, false),
+            (204, true),
+            (304, true),
+        ] {
+            let s = format!("{code} X");
+            assert_eq!(check_status(&s).unwrap().forbids_body(), bodiless, "{code}");
+        }
+    }
+
+    #[test]
+    fn header_names_must_be_tokens() {
+        // HDR-001
+        for bad in ["", "A B", "A:", "A\r", "é", "(x)"] {
+            assert!(
+                matches!(check_header(bad, "v"), Err(Error::InvalidHeaderName { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(check_header("X-Custom_Name.1", "v").is_ok());
+    }
+
+    #[test]
+    fn header_values_refuse_controls_but_allow_tab() {
+        // HDR-002
+        for byte in (0u8..0x20).chain([0x7f]) {
+            let value = format!("a{}b", byte as char);
+            let result = check_header("X", &value);
+            if byte == b'\t' {
+                assert!(result.is_ok());
+            } else {
+                assert!(
+                    matches!(result, Err(Error::InvalidHeaderValue { byte: b, .. }) if b == byte)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_and_status_are_refused() {
+        // HDR-003, HDR-005
+        for name in [
+            "Connection",
+            "keep-alive",
+            "TE",
+            "Transfer-Encoding",
+            "Upgrade",
+            "Trailer",
+        ] {
+            assert!(matches!(
+                check_header(name, "x"),
+                Err(Error::HopByHopHeader { .. })
+            ));
+        }
+        assert!(matches!(
+            check_header("Status", "200 OK"),
+            Err(Error::StatusHeader)
+        ));
+    }
+
+    #[test]
+    fn content_length_is_digits_and_duplicates_agree() {
+        // HDR-006
+        for bad in [
+            "",
+            "+5",
+            "-1",
+            "0x10",
+            "5 5",
+            "5,6",
+            "99999999999999999999999",
+        ] {
+            assert!(parse_content_length(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_content_length("42").unwrap(), 42);
+        let same = Headers::from([("Content-Length", "3"), ("content-length", "3")]);
+        assert_eq!(check_headers(&same).unwrap(), Some(3));
+        let differ = Headers::from([("Content-Length", "3"), ("content-length", "4")]);
+        assert!(check_headers(&differ).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! `validate`: middleware that checks both sides of the contract at run time.
