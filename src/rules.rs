@@ -851,7 +851,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "BODY-019",
         level: Must,
-        summary: "When the body ends without producing a byte and nothing was written, the server frames the response as empty (Content-Length: 0 where a body is allowed), since the head has not been sent yet.",
+        summary: "When the body ends without producing a byte and nothing was written, the server frames the response as empty (Content-Length: 0, unless the request is HEAD or the status allows no body), since the head has not been sent yet.",
         enforced_by: Server,
     },
     Rule {
@@ -1077,7 +1077,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "MW-005",
         level: Must,
-        summary: "A middleware that rewrites `SCRIPT_NAME` or `PATH_INFO` (mounting, `shift_path_info`) keeps the forms of ENV-004 and ENV-005 and leaves `REQUEST_URI` as it was.",
+        summary: "A middleware that rewrites `SCRIPT_NAME` or `PATH_INFO` (mounting, `shift_path_info`) keeps the forms of ENV-004 and ENV-005 and leaves `REQUEST_URI` as it was; the one exception is the `SCRIPT_NAME` of \"/\" that `shift_path_info` produces from a `PATH_INFO` of \"/\" (URL-008).",
         enforced_by: Validator,
     },
     Rule {
@@ -1385,7 +1385,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-025",
         level: Must,
-        summary: "An HTTP/1.1 connection stays open after a response unless the request or the server says `Connection: close`; an HTTP/1.0 connection closes after the response unless the request said `Connection: keep-alive` and the response has a Content-Length, in which case the server answers `Connection: keep-alive`; the Connection header is a comma-separated list of case-insensitive tokens.",
+        summary: "An HTTP/1.1 connection stays open after a response unless the request or the server says `Connection: close`; an HTTP/1.0 connection closes after the response unless the request said `Connection: keep-alive` and the response's end is known without closing (it has a Content-Length or no body), in which case the server answers `Connection: keep-alive`; the Connection header is a comma-separated list of case-insensitive tokens.",
         enforced_by: Server,
     },
     Rule {
@@ -1413,6 +1413,30 @@ pub static RULES: &[Rule] = &[
         enforced_by: Server,
     },
 ];
+
+/// The Rust examples in `spec/*.md`, compiled and run as doctests so that
+/// the specification cannot drift from the crate's API.
+#[cfg(doctest)]
+mod spec_examples {
+    #[doc = include_str!("../spec/01-application.md")]
+    struct Application;
+    #[doc = include_str!("../spec/02-environ.md")]
+    struct Environ;
+    #[doc = include_str!("../spec/03-text.md")]
+    struct Text;
+    #[doc = include_str!("../spec/04-start-response.md")]
+    struct StartResponse;
+    #[doc = include_str!("../spec/05-body.md")]
+    struct Body;
+    #[doc = include_str!("../spec/06-input-and-errors.md")]
+    struct InputAndErrors;
+    #[doc = include_str!("../spec/07-server.md")]
+    struct Server;
+    #[doc = include_str!("../spec/08-middleware.md")]
+    struct Middleware;
+    #[doc = include_str!("../spec/09-url.md")]
+    struct Url;
+}
 
 #[cfg(test)]
 mod tests {
