@@ -12,7 +12,8 @@ pub type HeaderText = Cow<'static, str>;
 
 /// An ordered list of `(name, value)` header fields.
 ///
-/// Names compare ASCII-case-insensitively; their spelling is kept on output.
+/// Names compare ASCII-case-insensitively (HDR-004); their spelling and
+/// order are kept on output (HDR-007).
 /// Duplicates are allowed and keep their order. This is the type passed to
 /// [`StartResponse::start`](crate::StartResponse::start).
 ///
@@ -225,7 +226,8 @@ impl Headers {
     /// will (see [`check_headers`](crate::start_response::check_headers)):
     /// names are tokens, values have no control character but tab, no
     /// hop-by-hop or `Status` field, and `Content-Length` is a number (the
-    /// same in every copy). Returns the first problem.
+    /// same in every copy): HDR-001, HDR-002, HDR-003, HDR-005, HDR-006.
+    /// Returns the first problem; [`Error::rule`] names its rule.
     ///
     /// wsgiref's `Headers` refuses control characters as each field is set
     /// (H-19). Here [`add`](Self::add), [`set`](Self::set),
@@ -253,7 +255,7 @@ impl Headers {
     ///
     /// wsgiref encodes as ISO-8859-1 and fails on characters above U+00FF
     /// (H-15); Rust strings are UTF-8, so non-ASCII text is sent as its
-    /// UTF-8 bytes (what browsers decode best) and this never fails.
+    /// UTF-8 bytes (HDR-012) and this never fails.
     pub fn to_bytes(&self) -> Vec<u8> {
         let size = self
             .fields
@@ -385,14 +387,16 @@ impl<'a> IntoIterator for &'a Headers {
 
 #[cfg(test)]
 mod tests {
-    //! Ports of CPython's `test_wsgiref.HeaderTests` (T-20..T-23) and checks
-    //! of every `wsgiref.headers` behaviour (H-1..H-20) that applies to an
-    //! owned Rust list.
+    //! Ports of CPython's `test_wsgiref.HeaderTests` and checks of every
+    //! `wsgiref.headers` behaviour that applies to an owned Rust list, each
+    //! citing the spec rule it checks. (Names like "T-20" or "H-12" in
+    //! comments refer to the team's wsgiref parity checklist, not to spec
+    //! rules.)
     use super::*;
 
     #[test]
     fn mapping_interface() {
-        // T-20; H-4..H-12, H-18.
+        // HDR-004. wsgiref testMappingInterface (T-20; H-4..H-12).
         let test = [("x", "y")];
         assert_eq!(Headers::new().len(), 0);
         assert_eq!(Headers::from(Vec::<(String, String)>::new()).len(), 0);
@@ -432,7 +436,7 @@ mod tests {
 
     #[test]
     fn set_removes_every_match_and_appends_with_callers_spelling() {
-        // H-5, H-18.
+        // HDR-004, HDR-007 (order kept). wsgiref setitem (H-5, H-18).
         let mut h = Headers::from([("A", "1"), ("b", "2"), ("a", "3")]);
         h.set("A", "4");
         assert_eq!(h.iter().collect::<Vec<_>>(), [("b", "2"), ("A", "4")]);
@@ -442,7 +446,7 @@ mod tests {
 
     #[test]
     fn remove_takes_every_case_insensitive_match() {
-        // H-6.
+        // HDR-004. wsgiref delitem (H-6).
         let mut h = Headers::from([("Set-Cookie", "a"), ("X", "1"), ("set-COOKIE", "b")]);
         assert_eq!(h.remove("SET-cookie"), 2);
         assert_eq!(h.iter().collect::<Vec<_>>(), [("X", "1")]);
@@ -450,7 +454,8 @@ mod tests {
 
     #[test]
     fn duplicates_keep_order_and_case() {
-        // H-4, H-10, H-11, H-18.
+        // HDR-004, HDR-007, HDR-018: repeated fields stay separate, in order
+        // and with their spelling (H-4, H-10, H-11, H-18).
         let mut h = Headers::new();
         h.add("Set-Cookie", "a=1");
         h.add("X-Other", "o");
@@ -468,7 +473,7 @@ mod tests {
 
     #[test]
     fn setdefault_does_not_replace_and_appends_at_end() {
-        // H-12.
+        // HDR-004. wsgiref setdefault (H-12).
         let mut h = Headers::from([("A", "1"), ("a", "2")]);
         assert_eq!(h.setdefault("A", "x"), "1");
         assert_eq!(h.len(), 2);
@@ -478,7 +483,7 @@ mod tests {
 
     #[test]
     fn names_compare_ascii_case_insensitively_only() {
-        // Names are tokens (ASCII); non-ASCII case is not folded.
+        // HDR-004: ASCII case only (names are tokens, HDR-001).
         let h = Headers::from([("X-Ä", "1")]);
         assert_eq!(h.get("x-ä"), None);
         assert_eq!(h.get("x-Ä"), Some("1"));
@@ -486,7 +491,7 @@ mod tests {
 
     #[test]
     fn extras_serialisation_and_add_header() {
-        // T-22; H-13, H-14.
+        // HDR-007 (serialised in order). wsgiref testExtras (T-22; H-13, H-14).
         let mut h = Headers::new();
         assert_eq!(h.to_string(), "\r\n");
         h.add_header("foo", Some("bar"), &[("baz", Some("spam"))]);
@@ -506,8 +511,9 @@ mod tests {
 
     #[test]
     fn add_header_parameter_forms() {
-        // H-13: the documentation example, `_` -> `-`, bare names for None
-        // and "", quoting and escaping, and appending (not replacing).
+        // wsgiref add_header (H-13): the documentation example, `_` -> `-`,
+        // bare names for None and "", quoting and escaping, and appending
+        // (HDR-007: not replacing).
         let mut h = Headers::new();
         h.add_header(
             "content-disposition",
@@ -556,7 +562,8 @@ mod tests {
 
     #[test]
     fn serialisation_keeps_order_case_and_utf8() {
-        // H-14, H-15 (UTF-8 here instead of Latin-1, see `to_bytes`).
+        // HDR-007, HDR-012: non-ASCII goes out as UTF-8 (wsgiref: Latin-1,
+        // H-14, H-15).
         let h = Headers::from([("Content-Type", "text/plain"), ("x-B", "é")]);
         assert_eq!(h.to_string(), "Content-Type: text/plain\r\nx-B: é\r\n\r\n");
         assert_eq!(
@@ -568,8 +575,9 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_by_validate() {
-        // T-23; H-19. In wsgiref setting the field raises; here the set is
-        // infallible and `validate` (the same check `start` runs) refuses it.
+        // HDR-001, HDR-002. wsgiref testRaisesControlCharacters (T-23; H-19):
+        // in wsgiref setting the field raises; here the set is infallible
+        // and `validate` (the same check `start` runs, START-006) refuses it.
         for byte in (0u8..0x20).chain([0x7f]) {
             let c = char::from(byte);
             let name = format!("X{c}Y");
@@ -606,7 +614,8 @@ mod tests {
 
     #[test]
     fn validate_is_the_start_time_check() {
-        // The same checks as StartResponse::start (check_headers).
+        // START-006: the same checks as StartResponse::start: HDR-001,
+        // HDR-002 (tab allowed), HDR-003, HDR-005, HDR-006.
         assert!(Headers::new().validate().is_ok());
         let good = Headers::from([
             ("Content-Type", "text/plain; charset=utf-8"),
@@ -631,7 +640,7 @@ mod tests {
 
     #[test]
     fn lookups_with_control_characters_match_nothing() {
-        // H-19 (lookups): wsgiref raises; here they simply find nothing.
+        // HDR-004 lookups. wsgiref raises (H-19); here they find nothing.
         let mut h = Headers::from([("X", "1")]);
         assert_eq!(h.get("X\r\n"), None);
         assert_eq!(h.remove("X\n"), 0);
@@ -640,7 +649,8 @@ mod tests {
 
     #[test]
     fn conversions_and_extend() {
-        // H-1, H-2: an owned list, built from (and turned back into) vectors.
+        // An owned list, built from (and turned back into) vectors (wsgiref
+        // wraps the caller's list instead, H-1, H-2).
         let from_strings = Headers::from(vec![("A".to_string(), "1".to_string())]);
         let from_iter: Headers = [("A", "1")].into_iter().collect();
         assert_eq!(from_strings, from_iter);

@@ -13,18 +13,15 @@ use percent_encoding::{percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 pub use crate::file_wrapper::{FileWrapper, DEFAULT_BLOCK_SIZE};
 use crate::{EnvValue, Environ};
 
-/// What `application_uri` leaves unquoted in `SCRIPT_NAME`: letters, digits,
-/// `-._~` and `/` (Python's `quote` with its default `safe="/"`).
-const SCRIPT_NAME_SET: &AsciiSet = &NON_ALPHANUMERIC
+/// What URL reconstruction leaves unquoted in `SCRIPT_NAME` and `PATH_INFO`:
+/// ASCII letters, digits, `-._~` and `/` (URL-003; Python's `quote` with its
+/// default `safe="/"`).
+const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~')
     .remove(b'/');
-
-/// What `request_uri` leaves unquoted in `PATH_INFO`: as for `SCRIPT_NAME`
-/// plus `;`, `=` and `,` (Python's `quote(path, safe="/;=,")`).
-const PATH_INFO_SET: &AsciiSet = &SCRIPT_NAME_SET.remove(b';').remove(b'=').remove(b',');
 
 /// What is escaped in values copied "verbatim" (host, port, query string):
 /// only controls and non-ASCII bytes, so the result is always a valid
@@ -32,7 +29,7 @@ const PATH_INFO_SET: &AsciiSet = &SCRIPT_NAME_SET.remove(b';').remove(b'=').remo
 const VERBATIM_SET: &AsciiSet = &CONTROLS.add(b' ');
 
 /// `"https"` if the environ's `HTTPS` value is exactly `yes`, `on` or `1`
-/// (case-sensitive, like wsgiref); otherwise `"http"` (U-2).
+/// (case-sensitive, like wsgiref's `guess_scheme`); otherwise `"http"`.
 ///
 /// Servers use it to fill [`Environ::url_scheme`] from CGI-style variables.
 ///
@@ -50,15 +47,17 @@ pub fn guess_scheme(environ: &Environ) -> &'static str {
     }
 }
 
-/// The base URL of the application: scheme, host and the quoted
-/// `SCRIPT_NAME` (URL-* rules), without `PATH_INFO` or query (U-3).
+/// The base URL of the application (its mount point): scheme, host and the
+/// quoted `SCRIPT_NAME`, without `PATH_INFO` or query (URL-005; wsgiref's
+/// `application_uri`).
 ///
 /// * The scheme is [`Environ::url_scheme`].
-/// * The host is `HTTP_HOST` as given (a port in it is kept, even a default
+/// * The host is (URL-002) `HTTP_HOST` as given (a port in it is kept, even a default
 ///   one) when present and non-empty; otherwise `SERVER_NAME`, followed by
 ///   `:SERVER_PORT` unless the port is the scheme's default (443 for
 ///   `https`, 80 for anything else).
-/// * Then `SCRIPT_NAME` (or `/` if it is empty or absent) percent-quoted:
+/// * Then `SCRIPT_NAME` (or `/` if it is empty or absent) percent-quoted
+///   (URL-003):
 ///   only letters, digits, `-._~` and `/` stay as they are; other bytes,
 ///   including non-ASCII ones, become `%XX` (upper-case hex).
 ///
@@ -99,38 +98,44 @@ pub fn application_uri(environ: &Environ) -> String {
     }
     match environ.get_bytes("SCRIPT_NAME") {
         Some(script_name) if !script_name.is_empty() => {
-            url.extend(percent_encode(script_name, SCRIPT_NAME_SET));
+            url.extend(percent_encode(script_name, PATH_SET));
         }
         _ => url.push('/'),
     }
     url
 }
 
-/// The full URL of the request: [`application_uri`], then the quoted
-/// `PATH_INFO`, then `?QUERY_STRING` if `include_query` is true and the
-/// query is non-empty (U-4).
+/// The full URL of the request (URL-001; wsgiref's `request_uri`):
+/// [`application_uri`], then the quoted `PATH_INFO`, then `?QUERY_STRING` if
+/// `include_query` is true and the query is non-empty.
 ///
-/// `PATH_INFO` is percent-quoted like `SCRIPT_NAME` except that `;`, `=` and
-/// `,` also stay as they are (so `?` and `#` in the path become `%3F` and
-/// `%23`). When `SCRIPT_NAME` is empty, the base already ends in `/`, so
-/// the leading `/` of `PATH_INFO` is not repeated. The query string is
-/// appended as it came (it is raw, still escaped); only control, space and
-/// non-ASCII bytes, which cannot appear in a URL, are escaped.
+/// `PATH_INFO` is percent-quoted exactly like `SCRIPT_NAME` (URL-003): only
+/// ASCII letters, digits, `-._~` and `/` stay as they are, so `?`, `#`, `;`,
+/// `=` and `,` in the path become `%3F`, `%23`, `%3B`, `%3D` and `%2C`.
+/// When `SCRIPT_NAME` is empty, the base already ends in `/`, so the leading
+/// `/` of `PATH_INFO` is not repeated. The query string is appended as it
+/// came, never quoted again (URL-004): it is raw, still escaped; only
+/// control, space and non-ASCII bytes, which no URL can hold, are escaped.
 ///
-/// Difference from wsgiref: with an empty `SCRIPT_NAME`, wsgiref drops the
-/// first character of the quoted `PATH_INFO` whatever it is, so a malformed
-/// `PATH_INFO` of `x` (no leading `/`) gives `http://host/` and loses the
-/// `x`. Here only a leading `/` is dropped, giving `http://host/x`.
+/// Differences from wsgiref:
+/// * wsgiref leaves `;`, `=` and `,` unquoted in `PATH_INFO` (not in
+///   `SCRIPT_NAME`); the rgi specification quotes both alike (URL-003 and
+///   its rationale), so `/spam;ham` gives `/spam%3Bham`. Both forms decode
+///   to the same `PATH_INFO`.
+/// * With an empty `SCRIPT_NAME`, wsgiref drops the first character of the
+///   quoted `PATH_INFO` whatever it is, so a malformed `PATH_INFO` of `x`
+///   (no leading `/`, against ENV-005) gives `http://host/` and loses the
+///   `x`. Here only a leading `/` is dropped, giving `http://host/x`.
 ///
 /// ```
 /// use rgi::{util::request_uri, Environ};
 /// let mut env = Environ::new();
 /// env.set("HTTP_HOST", "127.0.0.1");
 /// env.set("SCRIPT_NAME", "");
-/// env.set("PATH_INFO", "/spammity/spam;cookie=1234,5678");
+/// env.set("PATH_INFO", "/spammity/sp am");
 /// env.set("QUERY_STRING", "s%E4y=ni");
-/// assert_eq!(request_uri(&env, true), "http://127.0.0.1/spammity/spam;cookie=1234,5678?s%E4y=ni");
-/// assert_eq!(request_uri(&env, false), "http://127.0.0.1/spammity/spam;cookie=1234,5678");
+/// assert_eq!(request_uri(&env, true), "http://127.0.0.1/spammity/sp%20am?s%E4y=ni");
+/// assert_eq!(request_uri(&env, false), "http://127.0.0.1/spammity/sp%20am");
 /// ```
 pub fn request_uri(environ: &Environ, include_query: bool) -> String {
     let mut url = application_uri(environ);
@@ -142,7 +147,7 @@ pub fn request_uri(environ: &Environ, include_query: bool) -> String {
         [b'/', rest @ ..] if script_name_empty => rest,
         _ => path_info,
     };
-    url.extend(percent_encode(path_info, PATH_INFO_SET));
+    url.extend(percent_encode(path_info, PATH_SET));
     if include_query {
         if let Some(query) = environ.get_bytes("QUERY_STRING") {
             if !query.is_empty() {
@@ -155,7 +160,8 @@ pub fn request_uri(environ: &Environ, include_query: bool) -> String {
 }
 
 /// Moves the first segment of `PATH_INFO` to the end of `SCRIPT_NAME` and
-/// returns it: one step of path-based dispatch (U-5).
+/// returns it: one step of path-based dispatch (URL-008; wsgiref's
+/// `shift_path_info`).
 ///
 /// Returns `None`, changing nothing, when `PATH_INFO` is absent or empty.
 /// Otherwise, exactly like `wsgiref.util.shift_path_info`:
@@ -177,8 +183,9 @@ pub fn request_uri(environ: &Environ, include_query: bool) -> String {
 /// directly or use [`EnvValue::as_str`].
 ///
 /// Difference from wsgiref: a non-empty `PATH_INFO` with no `/` at all
-/// (malformed: it should start with `/`) makes wsgiref raise `IndexError`;
-/// here it returns `None` and leaves the environ unchanged.
+/// (`*` of an `OPTIONS *` request, ENV-005, or a malformed value) makes
+/// wsgiref raise `IndexError`; here it returns `None` and leaves the
+/// environ unchanged.
 ///
 /// ```
 /// use rgi::{util::shift_path_info, Environ};
@@ -278,21 +285,27 @@ fn normpath(path: &[u8]) -> Vec<u8> {
 }
 
 /// Fills in what a test request needs, keeping every key already present
-/// (U-6): `SERVER_NAME` `127.0.0.1`, `SERVER_PROTOCOL` `HTTP/1.0`,
-/// `HTTP_HOST` (the value of `SERVER_NAME`), `REQUEST_METHOD` `GET`,
-/// `SCRIPT_NAME` `""` and `PATH_INFO` `/` (only when *both* are absent: one
-/// without the other is left alone), the URL scheme from [`guess_scheme`],
-/// and `SERVER_PORT` `80` for `http` or `443` for `https`.
+/// (even an empty one), like wsgiref's `setup_testing_defaults`:
+/// `SERVER_NAME` `127.0.0.1`, `SERVER_PROTOCOL` `HTTP/1.0`, `HTTP_HOST`
+/// (the value of `SERVER_NAME`), `REQUEST_METHOD` `GET`, `SCRIPT_NAME` `""`
+/// and `PATH_INFO` `/` when both are absent, the URL scheme from
+/// [`guess_scheme`], and `SERVER_PORT` `80` for `http` or `443` for
+/// `https`. `CONTENT_TYPE` and `CONTENT_LENGTH` are not added (a request
+/// without a body).
 ///
-/// Like wsgiref, `QUERY_STRING`, `CONTENT_TYPE` and `CONTENT_LENGTH` are not
-/// added.
-///
-/// Differences from wsgiref, which come from the typed `rgi.*` entries: the
-/// streams and flags are fields that [`Environ::new`] always fills (empty
-/// input, `stderr` for errors, `false` flags where wsgiref puts `0`), so
-/// they are not touched here. The URL scheme is a field too, so "missing"
-/// cannot be told from `http`: it is set to `https` when `HTTPS` says so and
-/// otherwise left as it is (a scheme the caller set stays).
+/// Differences from wsgiref, so that the result is a valid rgi environ:
+/// * The keys the rgi specification requires are always there: when only
+///   one of `SCRIPT_NAME` and `PATH_INFO` is given, the other is set to
+///   `""` (ENV-004, ENV-005; wsgiref leaves it out), `QUERY_STRING` is
+///   `""` (ENV-007; wsgiref leaves it out), and `REQUEST_URI` is made from
+///   the quoted `SCRIPT_NAME` and `PATH_INFO` and the query (ENV-014;
+///   `/` when the path is empty).
+/// * The streams and flags are typed fields that [`Environ::new`] always
+///   fills (empty input, `stderr` for errors, `false` flags where wsgiref
+///   puts `0`), so they are not touched here.
+/// * The URL scheme is a field too, so "missing" cannot be told from
+///   `http`: it is set to `https` when `HTTPS` says so and otherwise left
+///   as it is (a scheme the caller set stays).
 ///
 /// ```
 /// use rgi::{util::{request_uri, setup_testing_defaults}, Environ};
@@ -300,6 +313,7 @@ fn normpath(path: &[u8]) -> Vec<u8> {
 /// setup_testing_defaults(&mut env);
 /// assert_eq!(env.get_str("REQUEST_METHOD"), Some("GET"));
 /// assert_eq!(env.get_str("HTTP_HOST"), Some("127.0.0.1"));
+/// assert_eq!(env.get_str("REQUEST_URI"), Some("/"));
 /// assert_eq!(request_uri(&env, true), "http://127.0.0.1/");
 /// ```
 pub fn setup_testing_defaults(environ: &mut Environ) {
@@ -314,6 +328,13 @@ pub fn setup_testing_defaults(environ: &mut Environ) {
         environ.set("SCRIPT_NAME", "");
         environ.set("PATH_INFO", "/");
     }
+    set_default(environ, "SCRIPT_NAME", EnvValue::from(""));
+    set_default(environ, "PATH_INFO", EnvValue::from(""));
+    set_default(environ, "QUERY_STRING", EnvValue::from(""));
+    if !environ.contains("REQUEST_URI") {
+        let request_uri = testing_request_uri(environ);
+        environ.set("REQUEST_URI", request_uri);
+    }
     if guess_scheme(environ) == "https" {
         environ.set_url_scheme("https");
     }
@@ -322,6 +343,28 @@ pub fn setup_testing_defaults(environ: &mut Environ) {
         "https" => set_default(environ, "SERVER_PORT", EnvValue::from("443")),
         _ => {}
     }
+}
+
+/// A request target that decodes to `SCRIPT_NAME` + `PATH_INFO`, followed
+/// by the query: what a client would have sent for this environ.
+fn testing_request_uri(environ: &Environ) -> String {
+    let script_name = environ.get_bytes("SCRIPT_NAME").unwrap_or(b"");
+    let path_info = environ.get_bytes("PATH_INFO").unwrap_or(b"");
+    let mut target = String::new();
+    if script_name.is_empty() && path_info == b"*" {
+        target.push('*');
+    } else if script_name.is_empty() && path_info.is_empty() {
+        target.push('/');
+    } else {
+        target.extend(percent_encode(script_name, PATH_SET));
+        target.extend(percent_encode(path_info, PATH_SET));
+    }
+    let query = environ.get_bytes("QUERY_STRING").unwrap_or(b"");
+    if !query.is_empty() {
+        target.push('?');
+        push_verbatim(&mut target, query);
+    }
+    target
 }
 
 fn set_default(environ: &mut Environ, key: &'static str, value: EnvValue) {
@@ -333,7 +376,7 @@ fn set_default(environ: &mut Environ, key: &'static str, value: EnvValue) {
 /// True if `name` is a hop-by-hop header field (compared ASCII
 /// case-insensitively): `Connection`, `Keep-Alive`, `Proxy-Authenticate`,
 /// `Proxy-Authorization`, `TE`, `Trailer`, `Trailers`, `Transfer-Encoding`
-/// or `Upgrade` (U-7, HDR-003).
+/// or `Upgrade` (HDR-003; wsgiref's `is_hop_by_hop`).
 ///
 /// These concern one connection only, so applications must not send them.
 /// The list is [`HOP_BY_HOP`](crate::start_response::HOP_BY_HOP), which
@@ -364,8 +407,10 @@ fn push_verbatim(url: &mut String, bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    //! Ports of CPython's `test_wsgiref.UtilityTests` (T-11..T-19) and the
-    //! observed extra vectors of the parity reference (U-1..U-7).
+    //! Ports of CPython's `test_wsgiref.UtilityTests` and of the extra
+    //! vectors observed by running wsgiref, each citing the spec rule it
+    //! checks. (Names like "T-11" or "U-5" in comments refer to the sections
+    //! of the team's wsgiref parity checklist, not to spec rules.)
     use super::*;
     use std::io::{Cursor, Read};
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -406,7 +451,7 @@ mod tests {
 
     #[test]
     fn simple_shifts() {
-        // T-11; U-5.
+        // URL-008. wsgiref testSimpleShifts (T-11).
         check_shift("", "/", Some(""), "/", "");
         check_shift("", "/x", Some("x"), "/x", "");
         check_shift("/", "", None, "/", "");
@@ -416,7 +461,8 @@ mod tests {
 
     #[test]
     fn normalized_shifts() {
-        // T-12; U-5: "..", empty segments, ".", trailing slashes.
+        // URL-008: "..", empty segments, ".", trailing slashes. wsgiref
+        // testNormalizedShifts (T-12).
         check_shift("/a/b", "/../y", Some(".."), "/a", "/y");
         check_shift("", "/../y", Some(".."), "", "/y");
         check_shift("/a/b", "//y", Some("y"), "/a/b/y", "");
@@ -432,8 +478,8 @@ mod tests {
 
     #[test]
     fn observed_extra_shifts() {
-        // U-5 (observed under CPython): root "//", ".." at the root, no
-        // percent-decoding, and a PATH_INFO without a leading "/".
+        // URL-008, vectors observed under CPython (U-5): root "//", ".." at
+        // the root, no percent-decoding, and a PATH_INFO without leading "/".
         check_shift("", "//", Some(""), "/", "");
         check_shift("/a", "/..", Some(".."), "", "");
         check_shift("/a", "/%2F", Some("%2F"), "/a/%2F", "");
@@ -454,7 +500,8 @@ mod tests {
 
     #[test]
     fn shift_of_missing_or_empty_path_info_changes_nothing() {
-        // U-5: an empty or missing PATH_INFO returns None, environ untouched.
+        // URL-008: an empty or missing PATH_INFO returns None, environ
+        // untouched.
         let mut env = Environ::new();
         assert_eq!(shift_path_info(&mut env), None);
         assert!(!env.contains("SCRIPT_NAME") && !env.contains("PATH_INFO"));
@@ -467,18 +514,22 @@ mod tests {
 
     #[test]
     fn shift_without_any_slash_changes_nothing() {
-        // Deviation: wsgiref raises IndexError for a PATH_INFO without "/".
-        let mut env = Environ::new();
-        env.set("SCRIPT_NAME", "/a");
-        env.set("PATH_INFO", "x");
-        assert_eq!(shift_path_info(&mut env), None);
-        assert_eq!(env.get_str("SCRIPT_NAME"), Some("/a"));
-        assert_eq!(env.get_str("PATH_INFO"), Some("x"));
+        // URL-008 / ENV-005. Deviation: wsgiref raises IndexError for a
+        // PATH_INFO without "/", such as the "*" of OPTIONS *.
+        for path_info in ["x", "*"] {
+            let mut env = Environ::new();
+            env.set("SCRIPT_NAME", "");
+            env.set("PATH_INFO", path_info);
+            assert_eq!(shift_path_info(&mut env), None);
+            assert_eq!(env.get_str("SCRIPT_NAME"), Some(""));
+            assert_eq!(env.get_str("PATH_INFO"), Some(path_info));
+        }
     }
 
     #[test]
     fn shift_keeps_non_utf8_bytes() {
-        // PATH_INFO is decoded bytes; segments need not be UTF-8.
+        // URL-008 with TEXT-001: PATH_INFO is decoded bytes; segments need
+        // not be UTF-8 and are kept exactly.
         let mut env = Environ::new();
         env.set("SCRIPT_NAME", &b"/\xe9"[..]);
         env.set("PATH_INFO", &b"/caf\xe9/\xff"[..]);
@@ -491,6 +542,7 @@ mod tests {
 
     #[test]
     fn shifting_to_the_end_walks_every_segment() {
+        // URL-008.
         let mut env = env_with(&[("SCRIPT_NAME", ""), ("PATH_INFO", "/a/b/c")]);
         let mut parts = Vec::new();
         while let Some(part) = shift_path_info(&mut env) {
@@ -503,7 +555,9 @@ mod tests {
 
     #[test]
     fn testing_defaults() {
-        // T-13; U-6.
+        // wsgiref testDefaults (T-13), plus the keys the rgi spec requires:
+        // ENV-003, ENV-004, ENV-005, ENV-007, ENV-011, ENV-012, ENV-013,
+        // ENV-014; ENV-015 to ENV-019 and ENV-023 come from Environ::new.
         let env = env_with(&[]);
         for (key, value) in [
             ("SERVER_NAME", "127.0.0.1"),
@@ -513,11 +567,14 @@ mod tests {
             ("SCRIPT_NAME", ""),
             ("PATH_INFO", "/"),
             ("SERVER_PORT", "80"),
+            ("QUERY_STRING", ""),
+            ("REQUEST_URI", "/"),
         ] {
             assert_eq!(env.get_str(key), Some(value), "{key}");
         }
-        assert_eq!(env.iter().count(), 7, "nothing else is added: {env:?}");
-        for key in ["QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH"] {
+        assert_eq!(env.iter().count(), 9, "nothing else is added: {env:?}");
+        // ENV-008, ENV-009: a request without a body has neither.
+        for key in ["CONTENT_TYPE", "CONTENT_LENGTH"] {
             assert!(!env.contains(key), "{key}");
         }
         assert_eq!(env.url_scheme(), "http");
@@ -531,7 +588,8 @@ mod tests {
 
     #[test]
     fn testing_defaults_keep_existing_values() {
-        // T-13 (an existing value is kept), U-6 (even when empty).
+        // wsgiref testDefaults (T-13): an existing value is kept, even an
+        // empty one (U-6).
         for key in [
             "SERVER_NAME",
             "SERVER_PROTOCOL",
@@ -540,6 +598,8 @@ mod tests {
             "SCRIPT_NAME",
             "PATH_INFO",
             "SERVER_PORT",
+            "QUERY_STRING",
+            "REQUEST_URI",
         ] {
             for value in ["xyz", ""] {
                 let mut env = Environ::new();
@@ -557,19 +617,37 @@ mod tests {
 
     #[test]
     fn testing_defaults_script_name_and_path_info_only_together() {
-        // U-6: only if neither is present are both added.
+        // ENV-004, ENV-005: both are always present. Like wsgiref, "" and
+        // "/" are used only when both are missing; unlike wsgiref (which
+        // then leaves the other out), a lone missing one becomes "".
         let env = env_with(&[("SCRIPT_NAME", "/app")]);
         assert_eq!(env.get_str("SCRIPT_NAME"), Some("/app"));
-        assert!(!env.contains("PATH_INFO"));
+        assert_eq!(env.get_str("PATH_INFO"), Some(""));
+        assert_eq!(env.get_str("REQUEST_URI"), Some("/app"));
         let env = env_with(&[("PATH_INFO", "/x")]);
         assert_eq!(env.get_str("PATH_INFO"), Some("/x"));
-        assert!(!env.contains("SCRIPT_NAME"));
+        assert_eq!(env.get_str("SCRIPT_NAME"), Some(""));
+        assert_eq!(env.get_str("REQUEST_URI"), Some("/x"));
+    }
+
+    #[test]
+    fn testing_defaults_request_uri_decodes_to_the_path() {
+        // ENV-014, ENV-006: REQUEST_URI is a target whose decoded path is
+        // SCRIPT_NAME + PATH_INFO, with the query as it is.
+        let mut env = Environ::new();
+        env.set("SCRIPT_NAME", "/a b");
+        env.set("PATH_INFO", &b"/%;\xff"[..]);
+        env.set("QUERY_STRING", "x=%20");
+        setup_testing_defaults(&mut env);
+        assert_eq!(env.get_str("REQUEST_URI"), Some("/a%20b/%25%3B%FF?x=%20"));
+        let env = env_with(&[("PATH_INFO", "*")]);
+        assert_eq!(env.get_str("REQUEST_URI"), Some("*"));
     }
 
     #[test]
     fn testing_cross_defaults() {
-        // T-14; U-6: HTTP_HOST follows SERVER_NAME; HTTPS gives the scheme,
-        // and the scheme the port.
+        // wsgiref testCrossDefaults (T-14): HTTP_HOST follows SERVER_NAME;
+        // HTTPS gives the scheme (ENV-016), and the scheme the port.
         let env = env_with(&[("SERVER_NAME", "foo.bar")]);
         assert_eq!(env.get_str("HTTP_HOST"), Some("foo.bar"));
         for on in ["on", "1", "yes"] {
@@ -591,7 +669,8 @@ mod tests {
 
     #[test]
     fn guess_scheme_vectors() {
-        // T-15; U-2: exactly "yes", "on", "1", case-sensitively.
+        // wsgiref testGuessScheme (T-15): exactly "yes", "on", "1",
+        // case-sensitively (ENV-016, ENV-028).
         assert_eq!(guess_scheme(&Environ::new()), "http");
         for (value, scheme) in [
             ("foo", "http"),
@@ -613,7 +692,7 @@ mod tests {
 
     #[test]
     fn application_uri_vectors() {
-        // T-16; U-3.
+        // URL-005, URL-002, URL-003. wsgiref testAppURIs (T-16).
         let uri = |pairs: &[(&'static str, &'static str)]| application_uri(&env_with(pairs));
         assert_eq!(uri(&[]), "http://127.0.0.1/");
         assert_eq!(uri(&[("SCRIPT_NAME", "/spam")]), "http://127.0.0.1/spam");
@@ -650,9 +729,9 @@ mod tests {
 
     #[test]
     fn application_uri_default_ports_and_quoting() {
-        // U-3 (observed): the default port depends on the scheme; HTTP_HOST's
-        // port is kept as is; SCRIPT_NAME keeps only "/", letters, digits
-        // and "-._~".
+        // URL-002: the default port depends on the scheme; HTTP_HOST's port
+        // is kept as is. URL-003: SCRIPT_NAME keeps only "/", letters,
+        // digits and "-._~". (Observed under CPython, U-3.)
         let mut env = Environ::new();
         env.set("SERVER_NAME", "x");
         for (scheme, port, expected) in [
@@ -677,7 +756,8 @@ mod tests {
 
     #[test]
     fn application_uri_without_server_name_or_port() {
-        // Deviation (wsgiref raises KeyError): absent keys count as empty.
+        // URL-002 with ENV-011/ENV-012 broken. Deviation (wsgiref raises
+        // KeyError): absent keys count as empty.
         let env = Environ::new();
         assert_eq!(application_uri(&env), "http:///");
         let mut env = Environ::new();
@@ -687,7 +767,8 @@ mod tests {
 
     #[test]
     fn request_uri_vectors() {
-        // T-17; U-4.
+        // URL-001, URL-003, URL-004. wsgiref testReqURIs (T-17), in rgi form:
+        // wsgiref keeps ";", "=" and "," in PATH_INFO, URL-003 quotes them.
         let uri = |pairs: &[(&'static str, &'static str)], q| request_uri(&env_with(pairs), q);
         assert_eq!(uri(&[], true), "http://127.0.0.1/");
         assert_eq!(
@@ -702,7 +783,7 @@ mod tests {
                 &[("SCRIPT_NAME", "/spammity"), ("PATH_INFO", "/spam;ham")],
                 true
             ),
-            "http://127.0.0.1/spammity/spam;ham"
+            "http://127.0.0.1/spammity/spam%3Bham"
         );
         assert_eq!(
             uri(
@@ -712,7 +793,7 @@ mod tests {
                 ],
                 true
             ),
-            "http://127.0.0.1/spammity/spam;cookie=1234,5678"
+            "http://127.0.0.1/spammity/spam%3Bcookie%3D1234%2C5678"
         );
         let query = [
             ("SCRIPT_NAME", "/spammity"),
@@ -740,13 +821,14 @@ mod tests {
 
     #[test]
     fn request_uri_edge_cases() {
-        // U-4 (observed): "?" and "#" escaped, ";=," and "~" kept, no
-        // duplicate slash at an empty SCRIPT_NAME, a SCRIPT_NAME ending in
-        // "/" gives "//", an empty query adds no "?".
+        // URL-001, URL-003 (observed under CPython, U-4, except ";=,"): "?",
+        // "#", ";", "=", "," escaped, "~" kept, no duplicate slash at an empty
+        // SCRIPT_NAME, a SCRIPT_NAME ending in "/" gives "//", an empty query
+        // adds no "?".
         let uri = |pairs: &[(&'static str, &'static str)]| request_uri(&env_with(pairs), true);
         assert_eq!(
             uri(&[("SCRIPT_NAME", ""), ("PATH_INFO", "/a?b#c;d=e,f~g h")]),
-            "http://127.0.0.1/a%3Fb%23c;d=e,f~g%20h"
+            "http://127.0.0.1/a%3Fb%23c%3Bd%3De%2Cf~g%20h"
         );
         assert_eq!(
             uri(&[("SCRIPT_NAME", ""), ("PATH_INFO", "/")]),
@@ -778,8 +860,8 @@ mod tests {
 
     #[test]
     fn request_uri_keeps_a_path_info_without_leading_slash() {
-        // Deviation: wsgiref drops the first character whatever it is and
-        // gives "http://h/" here, losing the "x".
+        // URL-001 with ENV-005 broken. Deviation: wsgiref drops the first
+        // character whatever it is and gives "http://h/" here, losing "x".
         let mut env = Environ::new();
         env.set("HTTP_HOST", "h");
         env.set("PATH_INFO", "x");
@@ -788,6 +870,8 @@ mod tests {
 
     #[test]
     fn verbatim_parts_escape_only_what_a_url_cannot_hold() {
+        // URL-002, URL-004: host and query as sent, except the bytes that
+        // cannot be in a URL (the result is a String).
         let mut env = Environ::new();
         env.set("HTTP_HOST", &b"h\xe9:1"[..]);
         env.set("QUERY_STRING", &b"a=%20&b=\xff c\r"[..]);
@@ -796,7 +880,8 @@ mod tests {
 
     #[test]
     fn hop_by_hop_names() {
-        // T-19; U-7: the 8 names of wsgiref, 4 case variants each.
+        // HDR-003, HDR-004. wsgiref testHopByHop (T-19): its 8 names, 4 case
+        // variants each, and the names that are not hop-by-hop.
         for name in [
             "Connection",
             "Keep-Alive",
@@ -846,7 +931,7 @@ mod tests {
 
     #[test]
     fn hop_by_hop_includes_the_real_trailer_field() {
-        // Deviation from T-19 (wsgiref says False for "Trailer"): RFC 9110's
+        // HDR-003. Deviation from wsgiref (False for "Trailer"): RFC 9110's
         // field is "Trailer", which `start` refuses, so it is hop-by-hop here.
         for name in ["Trailer", "trailer", "TRAILER"] {
             assert!(is_hop_by_hop(name), "{name}");
@@ -858,8 +943,8 @@ mod tests {
 
     #[test]
     fn file_wrapper_blocks_and_close() {
-        // T-18; U-1: blocks of the given size; iterating to the end does not
-        // close the reader, dropping the wrapper does.
+        // BODY-010. wsgiref testFileWrapper (T-18): blocks of the given size;
+        // iterating to the end does not close the reader, dropping does.
         struct Tracked(Cursor<Vec<u8>>, Arc<AtomicBool>);
         impl Read for Tracked {
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -885,6 +970,8 @@ mod tests {
 
     #[test]
     fn normpath_matches_posixpath() {
+        // URL-008 relies on Python's posixpath.normpath; values checked
+        // against CPython.
         for (input, expected) in [
             ("", "."),
             ("/", "/"),
