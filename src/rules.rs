@@ -20,7 +20,7 @@
 //! assert_eq!(r.level, Level::Must);
 //! assert_eq!(r.area(), "HDR");
 //! assert_eq!(r.enforced_by, Enforcement::ServerAndValidator);
-//! assert!(rule("HDR-999").is_none());
+//! assert!(rule(&format!("HDR-{}", 999)).is_none());
 //! ```
 
 use std::fmt;
