@@ -24,8 +24,8 @@ const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// What is escaped in values copied "verbatim" (host, port, query string):
-/// only controls and non-ASCII bytes, so the result is always a valid
-/// `String` and nothing is lost.
+/// only controls, space and non-ASCII bytes, which no URL can hold, so the
+/// result is always a valid `String` and nothing is lost.
 const VERBATIM_SET: &AsciiSet = &CONTROLS.add(b' ');
 
 /// `"https"` if the environ's `HTTPS` value is exactly `yes`, `on` or `1`
@@ -176,6 +176,11 @@ pub fn request_uri(environ: &Environ, include_query: bool) -> String {
 ///   trailing `/`, except that shifting an empty segment (`PATH_INFO` `/`)
 ///   leaves a trailing `/`: that is how `/app` and `/app/` are told apart;
 /// * a final `.` segment is consumed but reported as `None`.
+///
+/// Following wsgiref to the letter (URL-008) keeps two of its corners:
+/// shifting the last `/` of a root-mounted application gives `SCRIPT_NAME`
+/// `/` (`("", "/")` becomes `("/", "")`), and a `SCRIPT_NAME` that is `/`
+/// keeps the POSIX double slash (`("/", "/x")` becomes `("//x", "")`).
 ///
 /// The segment is returned as an [`EnvValue`], like every environ value: it
 /// is the raw bytes (`PATH_INFO` is already percent-decoded, so a segment
