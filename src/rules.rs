@@ -415,7 +415,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-035",
         level: Must,
-        summary: "A server MUST NOT copy the process environment into the environ; deployment configuration reaches an application through the application value or an extension.",
+        summary: "A server MUST NOT copy its process environment into the environ (a CGI gateway, whose request arrives in its process environment, copies only the request's meta-variables: the CGI keys and `HTTP_*`); deployment configuration reaches an application through the application value or an extension.",
         enforced_by: Server,
     },
     Rule {
@@ -1004,13 +1004,13 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "URL-001",
         level: Must,
-        summary: "The URL of a request is rebuilt from the environ as: `url_scheme()`, \"://\", the host part (URL-002), the quoted `SCRIPT_NAME` and the quoted `PATH_INFO` (URL-003), \"/\" if both are empty, then \"?\" and `QUERY_STRING` when `QUERY_STRING` is not empty.",
+        summary: "The URL of a request is rebuilt from the environ as the application URL (URL-005) followed by the quoted `PATH_INFO` (URL-003), whose leading \"/\" is left out when `SCRIPT_NAME` is empty (the application URL then already ends in \"/\"), then \"?\" and `QUERY_STRING` when `QUERY_STRING` is not empty.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
         id: "URL-002",
         level: Must,
-        summary: "The host part is `HTTP_HOST` as sent when it is present and non-empty; otherwise `SERVER_NAME`, followed by \":\" and `SERVER_PORT` unless the port is the default of the scheme (80 for http, 443 for https).",
+        summary: "The host part is `HTTP_HOST` as sent when it is present and non-empty; otherwise `SERVER_NAME`, followed by \":\" and `SERVER_PORT` unless the port is the default of the scheme (80 for http, 443 for https); bytes that no URL can hold (controls, space, bytes of 0x80 and above) are percent-encoded.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
@@ -1022,13 +1022,13 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "URL-004",
         level: Must,
-        summary: "`QUERY_STRING` is appended as it is, never quoted again.",
+        summary: "`QUERY_STRING` is appended as it is, never quoted again; only bytes that no URL can hold (controls, space, bytes of 0x80 and above) are percent-encoded.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
         id: "URL-005",
         level: Must,
-        summary: "The application URL (the mount point) is the same without `PATH_INFO` and query: scheme, \"://\", host part and the quoted `SCRIPT_NAME`, or \"/\" when `SCRIPT_NAME` is empty.",
+        summary: "The application URL (the mount point) is `url_scheme()`, \"://\", the host part (URL-002) and the quoted `SCRIPT_NAME`, or \"/\" when `SCRIPT_NAME` is empty.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
