@@ -6,6 +6,7 @@ use rgi::simple_server::{demo_app, make_server};
 use rgi::{Body, Environ, StartResponse};
 use server_common::*;
 
+/// BODY-009, SRV-005, SRV-006: computed Content-Length, Date and Server.
 #[test]
 fn hello_gets_200_with_content_length_date_and_server() {
     let server = start(rgi::app(hello));
@@ -18,12 +19,14 @@ fn hello_gets_200_with_content_length_date_and_server() {
     assert_eq!(r.text(), "Hello, world!");
 }
 
+/// ENV-012: port 0 picks a free port; server_address() tells which.
 #[test]
 fn port_zero_binds_a_free_port_and_server_address_tells_it() {
     let server = make_server("127.0.0.1", 0, rgi::app(hello)).unwrap();
     assert_ne!(server.server_address().port(), 0);
 }
 
+/// HTTP-026: handle_request serves one request and says Connection: close.
 #[test]
 fn handle_request_serves_exactly_one_request() {
     let server = make_server("127.0.0.1", 0, rgi::app(hello)).unwrap();
@@ -41,6 +44,7 @@ fn handle_request_serves_exactly_one_request() {
     assert!(closed);
 }
 
+/// HTTP-025: HTTP/1.1 connections stay open.
 #[test]
 fn keep_alive_serves_many_requests_on_one_connection() {
     let server = start(rgi::app(hello));
@@ -53,6 +57,7 @@ fn keep_alive_serves_many_requests_on_one_connection() {
     }
 }
 
+/// HTTP-025, HTTP-026: Connection tokens are compared case-insensitively.
 #[test]
 fn connection_close_token_closes_after_the_response() {
     let server = start(rgi::app(hello));
@@ -63,6 +68,7 @@ fn connection_close_token_closes_after_the_response() {
     assert!(c.is_closed());
 }
 
+/// HTTP-025: HTTP/1.0 closes unless it asked for keep-alive.
 #[test]
 fn http10_closes_by_default_and_keeps_alive_on_request() {
     let server = start(rgi::app(hello));
@@ -80,6 +86,7 @@ fn http10_closes_by_default_and_keeps_alive_on_request() {
     assert_eq!(c.response().status, 200);
 }
 
+/// HTTP-027: pipelined requests are answered in order.
 #[test]
 fn pipelined_requests_are_answered_in_order() {
     let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
@@ -99,18 +106,33 @@ fn pipelined_requests_are_answered_in_order() {
     }
 }
 
+/// BODY-006, BODY-009, HTTP-021: HEAD gets the head without body bytes; the
+/// application's Content-Length is kept, none is computed.
 #[test]
-fn head_gets_headers_and_content_length_but_no_body() {
-    let server = start(rgi::app(hello));
+fn head_gets_no_body_and_keeps_only_the_apps_content_length() {
+    let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
+        if env.get_str("PATH_INFO") == Some("/declared") {
+            start.start("200 OK", [("Content-Length", "5")].into())?;
+            Ok(Body::from("12345"))
+        } else {
+            start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+            Ok(Body::from("Hello, world!"))
+        }
+    });
+    let server = start(app);
     let mut c = server.connect();
     c.send(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
     let r = c.head_response();
-    assert_eq!(r.header("content-length"), Some("13"));
+    assert_eq!(r.header("content-length"), None);
+    c.send(b"HEAD /declared HTTP/1.1\r\nHost: x\r\n\r\n");
+    let r = c.head_response();
+    assert_eq!(r.header("content-length"), Some("5"));
     // The next response follows immediately: no stray body bytes.
     c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(c.response().text(), "Hello, world!");
 }
 
+/// BODY-006, HTTP-021: no body (nor Content-Length) for 204 and 304.
 #[test]
 fn status_204_and_304_have_no_body() {
     let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
@@ -132,6 +154,7 @@ fn status_204_and_304_have_no_body() {
     assert_eq!(r.status, 304);
 }
 
+/// HTTP-020, HTTP-022, BODY-014: unknown length is chunked on HTTP/1.1.
 #[test]
 fn unknown_length_is_chunked_on_http11() {
     let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
@@ -148,6 +171,7 @@ fn unknown_length_is_chunked_on_http11() {
     assert_eq!(c.response().text(), "one two three");
 }
 
+/// HTTP-019, HTTP-020: unknown length on HTTP/1.0 is close-delimited.
 #[test]
 fn unknown_length_is_close_delimited_on_http10() {
     let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
@@ -163,6 +187,7 @@ fn unknown_length_is_close_delimited_on_http10() {
     assert_eq!(r.text(), "one two");
 }
 
+/// ENV-003..014, ENV-029..032: the CGI keys of the environ.
 #[test]
 fn environ_has_the_cgi_keys() {
     let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
@@ -226,6 +251,7 @@ fn environ_has_the_cgi_keys() {
     }
 }
 
+/// ENV-006, TEXT-003: PATH_INFO is percent-decoded, losslessly.
 #[test]
 fn path_info_decoding_is_lossless() {
     let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
@@ -241,6 +267,7 @@ fn path_info_decoding_is_lossless() {
     assert_eq!(r.body, b"/caf\xe9/%zz/A");
 }
 
+/// SRV-001: demo_app, like wsgiref's.
 #[test]
 fn demo_app_says_hello_and_lists_the_sorted_environ() {
     let server = start(rgi::app(demo_app));
@@ -260,6 +287,7 @@ fn demo_app_says_hello_and_lists_the_sorted_environ() {
     assert!(text.contains("QUERY_STRING = \"abc\""));
 }
 
+/// START-010, BODY-001: write() data comes before the body.
 #[test]
 fn write_callable_sends_before_the_body() {
     let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
@@ -273,6 +301,7 @@ fn write_callable_sends_before_the_body() {
     assert_eq!(r.text(), "written returned");
 }
 
+/// BODY-017, BODY-018: file bodies with Content-Length (sendfile path).
 #[test]
 fn file_bodies_are_sent_with_content_length() {
     let path = std::env::temp_dir().join(format!("rgi-server-file-{}", std::process::id()));

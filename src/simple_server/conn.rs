@@ -107,8 +107,8 @@ fn timed_out(e: &io::Error) -> bool {
     )
 }
 
-/// Waits until the buffer holds a complete head (HTTP-001, SRV-xxx
-/// timeouts).
+/// Waits until the buffer holds a complete head (HTTP-001; timeouts:
+/// HTTP-028).
 fn read_head<S: Stream>(
     shared: &Mutex<Transport<S>>,
     scanner: &mut HeadScanner,
@@ -120,7 +120,7 @@ fn read_head<S: Stream>(
     let mut t = lock(shared);
     loop {
         if started.is_none() {
-            // RFC 9112 §2.2: ignore empty lines before a request line.
+            // HTTP-002: ignore empty lines before a request line.
             while t.buffered().starts_with(b"\r\n") {
                 t.consume(2);
             }
@@ -167,7 +167,7 @@ fn read_head<S: Stream>(
 fn timeout_reject() -> HeadWait {
     HeadWait::Reject(Reject {
         status: 408,
-        reason: "the request head did not arrive in time (HTTP-015)",
+        reason: "the request head did not arrive in time (HTTP-028)",
     })
 }
 
@@ -252,10 +252,10 @@ fn serve_one<S: Stream>(
     let parsed = head::parse(bytes, storage, config).and_then(|head| {
         if let Framing::Length(n) = head.framing {
             if n > config.max_body_bytes {
-                // HTTP-013: refuse before reading a byte of it.
+                // HTTP-018: refuse before reading a byte of it.
                 return Err(Reject {
                     status: 413,
-                    reason: "request body too large (HTTP-013)",
+                    reason: "request body too large (HTTP-018)",
                 });
             }
         }
@@ -283,13 +283,13 @@ fn serve_one<S: Stream>(
     env.set_input(Box::new(Input::new(Arc::clone(shared), seq)));
     let mut responder = Responder::new(shared, req, config.server_software);
 
-    // APP-xxx: Err and panic are treated alike (decision 6).
+    // APP-005: Err and panic are treated alike (decision 6).
     let outcome = catch_unwind(AssertUnwindSafe(|| app.call(&mut env, &mut responder)));
     let body = match outcome {
         Ok(Ok(body)) if responder.status.is_some() => Some(body),
         Ok(Ok(body)) => {
             log::error(format_args!(
-                "the application returned a body without calling start_response (START-001); answering 500"
+                "the application returned a body without calling start_response (START-002); answering 500"
             ));
             close_body(body);
             None
@@ -359,7 +359,7 @@ fn serve_one<S: Stream>(
     }
     let mut keep = !responder.close && !responder.aborted && !t.broken;
     if keep {
-        // HTTP-014: an unread body is drained up to a cap, or we close.
+        // INPUT-010: an unread body is drained up to a cap, or we close.
         keep = t.drain();
     }
     t.end_request();
@@ -369,7 +369,7 @@ fn serve_one<S: Stream>(
 }
 
 /// Drops the body (running its close hooks) exactly once, catching panics
-/// (BODY-008).
+/// (BODY-008, BODY-011).
 fn close_body(body: Body) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(body))) {
         log::error(format_args!(

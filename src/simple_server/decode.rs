@@ -42,7 +42,7 @@ enum State {
     Done,
 }
 
-/// Decodes `Transfer-Encoding: chunked` (HTTP-008): hex digits only (no
+/// Decodes `Transfer-Encoding: chunked` (HTTP-014): hex digits only (no
 /// `0x`, no sign, no `_`), overflow-checked, no whitespace around the size,
 /// CRLF required after every line and after chunk data, extensions and
 /// trailers capped, the data total capped.
@@ -57,11 +57,11 @@ pub(crate) struct ChunkedDecoder {
 
 const BAD: Reject = Reject {
     status: 400,
-    reason: "malformed chunked body (HTTP-008)",
+    reason: "malformed chunked body (HTTP-014)",
 };
 const TOO_LARGE: Reject = Reject {
     status: 413,
-    reason: "request body too large (HTTP-013)",
+    reason: "request body too large (HTTP-018)",
 };
 
 fn hex(b: u8) -> Option<u64> {
@@ -279,7 +279,7 @@ pub(crate) mod tests {
 
     #[test]
     fn malformed_bodies_are_refused() {
-        // HTTP-008: the "funky chunks" list.
+        // HTTP-014: the "funky chunks" list.
         for bad in [
             &b"5\nhello\r\n0\r\n\r\n"[..],
             b"5\r\nhello\n0\r\n\r\n",

@@ -64,8 +64,8 @@ pub(crate) struct HeadParts<'a> {
     pub server: &'a str,
 }
 
-/// Appends the status line and header section (SRV-004: `Date` and
-/// `Server` unless the application gave them).
+/// Appends the status line and header section (SRV-005, SRV-006: `Date`
+/// and `Server` unless the application gave them).
 pub(crate) fn push_head(out: &mut Vec<u8>, parts: HeadParts<'_>) {
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(parts.status.as_bytes());

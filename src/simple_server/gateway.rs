@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use super::encode::{self, HeadParts, OutFraming};
 use super::head::{self, Head};
+use super::log;
 use super::transport::{lock, Stream, Transport};
 use super::{Config, ConnInfo};
 use crate::start_response::{check_headers, check_status};
@@ -23,7 +24,7 @@ fn method_value(method: &str) -> EnvValue {
 }
 
 /// The environ key of a request header: `HTTP_` + the name upper-cased with
-/// `-` turned into `_` (ENV-xxx). `None` for names containing `_` (they are
+/// `-` turned into `_` (ENV-029). `None` for names containing `_` (they are
 /// dropped: they would alias a `-` name, decision 11) and for
 /// Content-Type/Content-Length, which have their own keys.
 pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
@@ -73,16 +74,9 @@ pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
 /// (`http://host/p?q`) gives its path; `*` and authority-form stay whole.
 pub(crate) fn split_target(target: &[u8]) -> (&[u8], &[u8]) {
     let mut rest = target;
-    for scheme in [&b"http://"[..], b"https://"] {
-        if rest.len() >= scheme.len() && rest[..scheme.len()].eq_ignore_ascii_case(scheme) {
-            let after = &rest[scheme.len()..];
-            let path_start = after
-                .iter()
-                .position(|&b| b == b'/' || b == b'?')
-                .unwrap_or(after.len());
-            rest = &after[path_start..];
-            break;
-        }
+    if let Some(authority) = head::absolute_authority(target) {
+        let scheme_len = if target[4] == b':' { 7 } else { 8 };
+        rest = &target[scheme_len + authority.len()..];
     }
     match rest.iter().position(|&b| b == b'?') {
         Some(q) => (&rest[..q], &rest[q + 1..]),
@@ -97,11 +91,8 @@ pub(crate) fn build_environ(head: &Head<'_, '_>, info: &ConnInfo, config: &Confi
     // Decision 1: PATH_INFO is the percent-decoded path, bytes kept as they
     // are (invalid escapes stay literal); QUERY_STRING and REQUEST_URI raw.
     let mut path_info: Vec<u8> = percent_encoding::percent_decode(path).collect();
-    if path_info.is_empty()
-        && !head.target.is_empty()
-        && head.target[0] != b'/'
-        && head.target != b"*"
-    {
+    let authority = head::absolute_authority(head.target);
+    if path_info.is_empty() && authority.is_some() {
         path_info.push(b'/');
     }
     env.insert_new("REQUEST_METHOD", method_value(head.method));
@@ -131,14 +122,18 @@ pub(crate) fn build_environ(head: &Head<'_, '_>, info: &ConnInfo, config: &Confi
         let value = head::trim_ows(h.value);
         // Decision 11: CONTENT_TYPE / CONTENT_LENGTH, never HTTP_CONTENT_*.
         if name.eq_ignore_ascii_case("content-length") {
-            if !content_length_seen && head.framing != head::Framing::Chunked {
-                env.insert_new("CONTENT_LENGTH", value.to_vec());
+            // ENV-009: the body length in plain digits.
+            if let (false, head::Framing::Length(n)) = (content_length_seen, head.framing) {
+                env.insert_new("CONTENT_LENGTH", n.to_string());
             }
             content_length_seen = true;
             continue;
         }
         let key = if name.eq_ignore_ascii_case("content-type") {
             Cow::Borrowed("CONTENT_TYPE")
+        } else if authority.is_some() && name.eq_ignore_ascii_case("host") {
+            // HTTP-006: an absolute-form authority replaces Host.
+            continue;
         } else {
             match header_key(name) {
                 Some(key) => key,
@@ -168,6 +163,9 @@ pub(crate) fn build_environ(head: &Head<'_, '_>, info: &ConnInfo, config: &Confi
         } else {
             env.insert_new(key, value.to_vec());
         }
+    }
+    if let Some(authority) = authority {
+        env.insert_new("HTTP_HOST", authority.to_vec());
     }
     env.set_url_scheme(info.url_scheme);
     env.set_multithread(true);
@@ -239,6 +237,17 @@ impl<'a, S: Stream> Responder<'a, S> {
     pub fn send_head(&mut self, t: &mut Transport<S>, known: Option<u64>) {
         let code = self.code;
         let bodiless_status = code < 200 || code == 204 || code == 304;
+        if (code < 200 || code == 204) && self.headers.remove("content-length") > 0 {
+            // HTTP-021: no Content-Length on 1xx and 204.
+            log::error(format_args!(
+                "dropped the application's Content-Length from a {code} response (HDR-008)"
+            ));
+            self.declared = None;
+        }
+        if code < 200 {
+            // HTTP-023: a 1xx given as the final response ends the connection.
+            self.close = true;
+        }
         let length = self.declared.or(known);
         self.framing = if bodiless_status || self.req.head_only {
             OutFraming::NoBody
@@ -249,7 +258,7 @@ impl<'a, S: Stream> Responder<'a, S> {
         } else {
             OutFraming::Close
         };
-        // SRV-xxx: announce the close when we know we will close: unknown
+        // HTTP-026: announce the close when we know we will close: unknown
         // length on HTTP/1.0, a client still waiting for 100 Continue, or an
         // unread body larger than the drain cap.
         if self.framing == OutFraming::Close
@@ -259,7 +268,9 @@ impl<'a, S: Stream> Responder<'a, S> {
         {
             self.close = true;
         }
-        let add_length = if self.declared.is_none() && !bodiless_status {
+        // HTTP-020, HTTP-021, BODY-009: a computed Content-Length only for a
+        // body that will be sent.
+        let add_length = if self.declared.is_none() && !bodiless_status && !self.req.head_only {
             length
         } else {
             None

@@ -8,7 +8,7 @@ use super::Config;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Framing {
     /// `Content-Length: n` (no body at all is `Length(0)`: requests are never
-    /// close-delimited).
+    /// close-delimited, HTTP-013).
     Length(u64),
     /// `Transfer-Encoding: chunked`.
     Chunked,
@@ -86,8 +86,8 @@ impl HeadScanner {
         while let Some(off) = buf[i..].iter().position(|&b| b == b'\n') {
             let lf = i + off;
             if lf == 0 || buf[lf - 1] != b'\r' {
-                // HTTP-002: lines end with CRLF; a bare LF is refused.
-                return Err(reject(400, "bare LF in the request head (HTTP-002)"));
+                // HTTP-001: lines end with CRLF; a bare LF is refused.
+                return Err(reject(400, "bare LF in the request head (HTTP-001)"));
             }
             if self.first_lf.is_none() {
                 self.first_lf = Some(lf);
@@ -100,10 +100,10 @@ impl HeadScanner {
         }
         self.scanned = buf.len();
         if self.first_lf.is_none() && buf.len() > config.max_target_bytes + 32 {
-            return Err(reject(414, "request target too long (HTTP-009)"));
+            return Err(reject(414, "request target too long (HTTP-007)"));
         }
         if buf.len() >= config.max_head_bytes {
-            return Err(reject(431, "request head too large (HTTP-010)"));
+            return Err(reject(431, "request head too large (HTTP-007)"));
         }
         Ok(None)
     }
@@ -119,27 +119,38 @@ pub(crate) fn parse<'h, 'b>(
     match req.parse(buf) {
         Ok(httparse::Status::Complete(_)) => {}
         Ok(httparse::Status::Partial) => {
-            return Err(reject(400, "incomplete request head (HTTP-002)"))
+            return Err(reject(400, "incomplete request head (HTTP-001)"))
         }
         Err(httparse::Error::TooManyHeaders) => {
-            return Err(reject(431, "too many header fields (HTTP-010)"))
+            return Err(reject(431, "too many header fields (HTTP-007)"))
         }
         Err(httparse::Error::Version) => return Err(version_error(buf)),
         Err(httparse::Error::HeaderName) => {
             // Covers obs-fold, whitespace before the colon, NUL/CR in names.
-            return Err(reject(400, "malformed header field name (HTTP-003)"));
+            return Err(reject(400, "malformed header field name (HTTP-004)"));
         }
         Err(httparse::Error::HeaderValue) => {
-            return Err(reject(400, "malformed header field value (HTTP-003)"))
+            return Err(reject(400, "malformed header field value (HTTP-004)"))
         }
-        Err(_) => return Err(reject(400, "malformed request line (HTTP-002)")),
+        Err(_) => return Err(reject(400, "malformed request line (HTTP-001)")),
     }
     let (Some(method), Some(path), Some(minor)) = (req.method, req.path, req.version) else {
-        return Err(reject(400, "malformed request line (HTTP-002)"));
+        return Err(reject(400, "malformed request line (HTTP-001)"));
     };
     let target = path.as_bytes();
     if target.len() > config.max_target_bytes {
-        return Err(reject(414, "request target too long (HTTP-009)"));
+        return Err(reject(414, "request target too long (HTTP-007)"));
+    }
+    // HTTP-006: origin-form for every method, absolute-form accepted,
+    // asterisk-form only with OPTIONS, CONNECT not implemented.
+    if method == "CONNECT" {
+        return Err(reject(501, "CONNECT is not supported (HTTP-006)"));
+    }
+    let form_ok = target[0] == b'/'
+        || (target == b"*" && method == "OPTIONS")
+        || absolute_authority(target).is_some();
+    if !form_ok {
+        return Err(reject(400, "unsupported request-target form (HTTP-006)"));
     }
     let headers: &'h [httparse::Header<'b>] = req.headers;
     let mut head = Head {
@@ -156,7 +167,7 @@ pub(crate) fn parse<'h, 'b>(
 }
 
 /// An unsupported version is 505 when it is well-formed (`HTTP/d.d`),
-/// otherwise the request line is malformed: 400 (HTTP-011).
+/// otherwise the request line is malformed: 400 (HTTP-003).
 fn version_error(buf: &[u8]) -> Reject {
     let line_end = buf.iter().position(|&b| b == b'\r').unwrap_or(buf.len());
     let line = &buf[..line_end];
@@ -165,13 +176,28 @@ fn version_error(buf: &[u8]) -> Reject {
         [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
             if major.is_ascii_digit() && minor.is_ascii_digit() =>
         {
-            reject(505, "HTTP version not supported (HTTP-011)")
+            reject(505, "HTTP version not supported (HTTP-003)")
         }
         [b'H', b'T', b'T', b'P', b'/', major] if major.is_ascii_digit() => {
-            reject(505, "HTTP version not supported (HTTP-011)")
+            reject(505, "HTTP version not supported (HTTP-003)")
         }
-        _ => reject(400, "malformed HTTP version (HTTP-011)"),
+        _ => reject(400, "malformed HTTP version (HTTP-003)"),
     }
+}
+
+/// The authority of an absolute-form target (`http://host:port/path`).
+pub(crate) fn absolute_authority(target: &[u8]) -> Option<&[u8]> {
+    for scheme in [&b"http://"[..], b"https://"] {
+        if target.len() >= scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            let after = &target[scheme.len()..];
+            let end = after
+                .iter()
+                .position(|&b| b == b'/' || b == b'?')
+                .unwrap_or(after.len());
+            return (end > 0).then_some(&after[..end]);
+        }
+    }
+    None
 }
 
 /// Splits a comma-separated list field into trimmed elements.
@@ -190,7 +216,7 @@ pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
 }
 
 /// Parses a request Content-Length: ASCII digits only, no sign, no list,
-/// no overflow (HTTP-005).
+/// no overflow (HTTP-010).
 pub(crate) fn parse_length(value: &[u8]) -> Option<u64> {
     let digits = trim_ows(value);
     if digits.is_empty() || digits.len() > 19 {
@@ -219,15 +245,15 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
     for h in head.headers {
         let name = h.name;
         if name.eq_ignore_ascii_case("content-length") {
-            // HTTP-005: digits only; duplicates must agree.
+            // HTTP-010: digits only; duplicates must agree.
             let n =
-                parse_length(h.value).ok_or(reject(400, "malformed Content-Length (HTTP-005)"))?;
+                parse_length(h.value).ok_or(reject(400, "malformed Content-Length (HTTP-010)"))?;
             if length.is_some_and(|l| l != n) {
-                return Err(reject(400, "conflicting Content-Length fields (HTTP-005)"));
+                return Err(reject(400, "conflicting Content-Length fields (HTTP-010)"));
             }
             length = Some(n);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            // HTTP-006: the codings of every Transfer-Encoding field, in
+            // HTTP-012: the codings of every Transfer-Encoding field, in
             // order; the final one must be chunked, and chunked only once.
             te_seen = true;
             for coding in list_elements(h.value) {
@@ -235,19 +261,19 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
                     // chunked followed by anything (even another chunked)
                     return Err(reject(
                         400,
-                        "chunked is not the final transfer coding (HTTP-006)",
+                        "chunked is not the final transfer coding (HTTP-012)",
                     ));
                 }
                 if coding.eq_ignore_ascii_case(b"chunked") {
                     chunked_last = true;
                 } else if coding.is_empty() || !coding.iter().all(|&b| is_tchar(b)) {
-                    return Err(reject(400, "malformed Transfer-Encoding (HTTP-006)"));
+                    return Err(reject(400, "malformed Transfer-Encoding (HTTP-012)"));
                 } else {
                     unknown_coding = true;
                 }
             }
         } else if name.eq_ignore_ascii_case("connection") {
-            // HTTP-007: tokens, compared case-insensitively, over all fields.
+            // HTTP-025: tokens, compared case-insensitively, over all fields.
             for token in list_elements(h.value) {
                 if token.eq_ignore_ascii_case(b"close") {
                     close = true;
@@ -257,48 +283,49 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
             }
         } else if name.eq_ignore_ascii_case("host") {
             hosts += 1;
-        } else if name.eq_ignore_ascii_case("expect") {
-            // HTTP-012: only 100-continue is understood; anything else 417.
+        } else if name.eq_ignore_ascii_case("expect") && head.minor == 1 {
+            // HTTP-016: only 100-continue is understood; anything else 417
+            // on HTTP/1.1; Expect on HTTP/1.0 is ignored.
             for exp in list_elements(h.value) {
                 if exp.eq_ignore_ascii_case(b"100-continue") {
-                    head.expect_continue = head.minor == 1;
+                    head.expect_continue = true;
                 } else if !exp.is_empty() {
-                    return Err(reject(417, "unsupported expectation (HTTP-012)"));
+                    return Err(reject(417, "unsupported expectation (HTTP-016)"));
                 }
             }
         }
     }
     if head.minor == 1 && hosts != 1 {
-        // RFC 9112 §3.2: exactly one Host field in an HTTP/1.1 request.
+        // HTTP-005 (RFC 9112 §3.2): exactly one Host field in an HTTP/1.1 request.
         return Err(reject(
             400,
-            "an HTTP/1.1 request needs exactly one Host field (HTTP-004)",
+            "an HTTP/1.1 request needs exactly one Host field (HTTP-005)",
         ));
     }
     if hosts > 1 {
-        return Err(reject(400, "more than one Host field (HTTP-004)"));
+        return Err(reject(400, "more than one Host field (HTTP-005)"));
     }
     if te_seen {
         if head.minor == 0 {
             return Err(reject(
                 400,
-                "Transfer-Encoding in an HTTP/1.0 request (HTTP-006)",
+                "Transfer-Encoding in an HTTP/1.0 request (HTTP-011)",
             ));
         }
         if length.is_some() {
             return Err(reject(
                 400,
-                "both Transfer-Encoding and Content-Length (HTTP-006)",
+                "both Transfer-Encoding and Content-Length (HTTP-009)",
             ));
         }
         if !chunked_last {
             return Err(reject(
                 400,
-                "the final transfer coding is not chunked (HTTP-006)",
+                "the final transfer coding is not chunked (HTTP-012)",
             ));
         }
         if unknown_coding {
-            return Err(reject(501, "unsupported transfer coding (HTTP-006)"));
+            return Err(reject(501, "unsupported transfer coding (HTTP-012)"));
         }
         head.framing = Framing::Chunked;
     } else {

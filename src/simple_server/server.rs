@@ -226,7 +226,7 @@ impl Server {
                     pair
                 }
                 Err(e) => {
-                    // SRV-xxx: ECONNABORTED, EMFILE, EINTR... are transient:
+                    // SRV-012: ECONNABORTED, EMFILE, EINTR... are transient:
                     // log, back off, go on.
                     if e.kind() != io::ErrorKind::Interrupted {
                         log::error(format_args!("accept failed: {e}; retrying"));
@@ -278,7 +278,7 @@ impl Server {
     }
 
     fn spawn(&self, stream: TcpStream, peer: SocketAddr) {
-        // SRV-xxx: head, small body in one write; no Nagle delay.
+        // Head and small body leave in one write; no Nagle delay.
         let _ = stream.set_nodelay(true);
         let stream = Arc::new(stream);
         let slot = Arc::new(Slot {

@@ -105,9 +105,9 @@ pub(crate) enum BodyState {
     Chunked(Box<ChunkedDecoder>),
 }
 
-/// The error for reads of an input stream whose request is over (INPUT-004).
+/// The error for reads of an input stream whose request is over (INPUT-007).
 fn request_over() -> io::Error {
-    io::Error::other("the request is over: its input stream can no longer be read (INPUT-004)")
+    io::Error::other("the request is over: its input stream can no longer be read (INPUT-007)")
 }
 
 fn body_error(reject: Reject) -> io::Error {
@@ -331,7 +331,7 @@ impl<S: Stream> Transport<S> {
     }
 
     /// Reads body bytes for the application's input stream of request
-    /// `seq`. Never reads past the end of the body (INPUT-001).
+    /// `seq`. Never reads past the end of the body (INPUT-001, INPUT-002).
     pub fn read_body(&mut self, seq: u64, out: &mut [u8]) -> io::Result<usize> {
         if seq != self.seq {
             return Err(request_over());
@@ -340,10 +340,11 @@ impl<S: Stream> Transport<S> {
             return Err(body_error(reject));
         }
         if self.continue_pending {
-            // HTTP-012: the interim response goes out when the application
-            // first reads the body, unless the final head already went.
+            // HTTP-015: the interim response goes out when the application
+            // first reads the body, unless the final head already went or
+            // the body has started to arrive.
             self.continue_pending = false;
-            if !self.response_started {
+            if !self.response_started && self.start == self.end {
                 self.wbuf
                     .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
             }
@@ -437,7 +438,7 @@ impl<S: Stream> Transport<S> {
 
     /// After the response: reads and discards what is left of the body, up
     /// to the drain cap. True if the body was consumed entirely, so the
-    /// connection can carry another request (HTTP-014).
+    /// connection can carry another request (INPUT-010).
     pub fn drain(&mut self) -> bool {
         if self.broken || self.body_error.is_some() {
             return false;
