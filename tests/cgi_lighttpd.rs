@@ -1,0 +1,179 @@
+//! The CGI handler under a real web server: lighttpd with mod_cgi, started on
+//! a free loopback port with a generated configuration.
+//!
+//! Skipped (with a message) only when lighttpd is not installed and `CI` is
+//! not `true`; in CI it must run (`apt-get install -y lighttpd`).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn lighttpd() -> Option<PathBuf> {
+    let found = [
+        "/usr/sbin/lighttpd",
+        "/usr/local/sbin/lighttpd",
+        "/usr/bin/lighttpd",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists());
+    if found.is_none() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("lighttpd is required in CI (apt-get install -y lighttpd)");
+        }
+        eprintln!("SKIPPED: lighttpd is not installed (apt-get install -y lighttpd)");
+    }
+    found
+}
+
+/// Builds an example with cargo and returns the path of its binary.
+fn build_example(name: &str) -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --example {name} failed");
+    // target/debug/deps/cgi_lighttpd-HASH -> target/debug/examples/NAME
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    dir.join("examples").join(name)
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_lighttpd(lighttpd: &Path, program: &Path) -> Server {
+    let dir = std::env::temp_dir().join(format!("rgi-cgi-lighttpd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("cgi-bin")).unwrap();
+    std::fs::copy(program, dir.join("cgi-bin/hello.cgi")).unwrap();
+    let port = free_port();
+    let config = format!(
+        "server.document-root = \"{root}\"\n\
+         server.bind = \"127.0.0.1\"\n\
+         server.port = {port}\n\
+         server.modules = (\"mod_cgi\")\n\
+         server.errorlog = \"{root}/error.log\"\n\
+         $HTTP[\"url\"] =~ \"^/cgi-bin/\" {{ cgi.assign = (\".cgi\" => \"\") }}\n",
+        root = dir.display()
+    );
+    std::fs::write(dir.join("lighttpd.conf"), config).unwrap();
+    let child = Command::new(lighttpd)
+        .arg("-D")
+        .arg("-f")
+        .arg(dir.join("lighttpd.conf"))
+        .stdin(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+        .spawn()
+        .expect("lighttpd starts");
+    let server = Server { child, port, dir };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "lighttpd did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+fn request(port: u16, raw: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(raw).unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn cgi_hello_under_lighttpd() {
+    let Some(lighttpd) = lighttpd() else { return };
+    let program = build_example("cgi_hello");
+    let server = start_lighttpd(&lighttpd, &program);
+
+    let response = request(
+        server.port,
+        b"GET /cgi-bin/hello.cgi/a%20b/c?x=1&y=a%20b HTTP/1.1\r\nHost: localhost\r\n\
+          Proxy: http://evil.example/\r\nConnection: close\r\n\r\n",
+    );
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.contains("\r\nDate: "), "{response}");
+    assert!(
+        response.contains("script name: \"/cgi-bin/hello.cgi\"\n"),
+        "{response}"
+    );
+    assert!(response.contains("path info: \"/a b/c\"\n"), "{response}");
+    assert!(
+        response.contains("query string: \"x=1&y=a%20b\"\n"),
+        "{response}"
+    );
+
+    let response = request(
+        server.port,
+        b"POST /cgi-bin/hello.cgi HTTP/1.1\r\nHost: localhost\r\nContent-Length: 11\r\n\
+          Content-Type: text/plain\r\nConnection: close\r\n\r\nhello world",
+    );
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.contains("method: \"POST\"\n"), "{response}");
+    assert!(response.contains("body: 11 bytes\n"), "{response}");
+
+    let response = request(
+        server.port,
+        b"POST /cgi-bin/hello.cgi HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\
+          Connection: close\r\n\r\n5\r\nhello\r\n3\r\n!!!\r\n0\r\n\r\n",
+    );
+    assert!(response.contains("body: 8 bytes\n"), "{response}");
+
+    let response = request(
+        server.port,
+        b"HEAD /cgi-bin/hello.cgi HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(
+        response.ends_with("\r\n\r\n"),
+        "HEAD has no body: {response}"
+    );
+
+    let response = request(
+        server.port,
+        b"GET /cgi-bin/hello.cgi/fail HTTP/1.0\r\nHost: localhost\r\n\r\n",
+    );
+    assert!(
+        response.starts_with("HTTP/1.0 500 Internal Server Error\r\n"),
+        "{response}"
+    );
+    // lighttpd hands the program's stderr to its error log or its own stderr.
+    let log = ["error.log", "stderr.log"]
+        .map(|f| std::fs::read_to_string(server.dir.join(f)).unwrap_or_default())
+        .concat();
+    assert!(
+        log.contains("fails on purpose"),
+        "stderr reaches the error log: {log}"
+    );
+}
