@@ -5,8 +5,7 @@
 use std::io;
 use std::sync::Arc;
 
-use super::core::{app, Exchange};
-use super::finding::Severity;
+use super::core::{app, server, Exchange};
 use super::ids;
 use crate::{Body, Chunk};
 
@@ -21,17 +20,22 @@ pub(crate) fn returned(ex: Arc<Exchange>, mut body: Body) -> Body {
         if !state.started {
             out.push(app(
                 ids::START_MISSING,
-                Severity::Error,
                 "call returned Ok(body) without a successful start".to_owned(),
                 "call start(status, headers) (and check its result) before returning the body",
             ));
         }
-        if state.must_fail {
+        if state.must_fail_sent {
             out.push(app(
                 ids::START_AFTER_SENT,
-                Severity::Error,
                 "start_error failed because the head was already sent, yet call returned Ok".to_owned(),
                 "when start_error returns Err, return an error from call so that the server aborts the connection",
+            ));
+        }
+        if state.must_fail_invalid {
+            out.push(app(
+                ids::START_ERROR_FAILED,
+                "start_error refused the status or headers, yet call returned Ok".to_owned(),
+                "when start_error returns Err, return an error from call",
             ));
         }
         if let Some(length) = known {
@@ -40,7 +44,7 @@ pub(crate) fn returned(ex: Arc<Exchange>, mut body: Body) -> Body {
         }
     }
     ex.emit_all(out);
-    ex.check_children_drained_in_call();
+    ex.check_children_in_call();
     ex.opened();
     if known.is_some() || is_file {
         let hook = ex.clone();
@@ -66,6 +70,11 @@ impl Iterator for CheckedStream {
 
     fn next(&mut self) -> Option<io::Result<Chunk>> {
         if self.ended {
+            self.ex.emit(server(
+                ids::BODY_PULL_AFTER_END,
+                "the body was pulled again after it had ended (returned None or an Err)".to_owned(),
+                "stop pulling a body once it returned None (or Err), then drop it",
+            ));
             return None;
         }
         let item = self.inner.as_mut()?.next_chunk();
@@ -84,9 +93,10 @@ impl Iterator for CheckedStream {
                 // Any chunk, even an empty one, answers one inner chunk.
                 self.ex.check_children_yields(false);
             }
-            Some(Err(_)) => {}
+            Some(Err(_)) => self.ended = true,
             None => {
                 self.ended = true;
+                self.ex.lock().ended = true;
                 self.ex.lock().on_end(&mut out);
                 self.ex.emit_all(out);
                 self.ex.check_children_yields(true);

@@ -125,41 +125,64 @@ use crate::{AppError, Application, Body, Environ, StartResponse};
 /// is produced by an application of the zoo, and is marked as enforced by
 /// the validator.
 pub const CHECKED_RULES: &[&str] = &[
-    ids::ENV_REQUIRED,
     ids::ENV_METHOD,
     ids::ENV_SCRIPT_NAME,
     ids::ENV_PATH_INFO,
     ids::ENV_QUERY_STRING,
     ids::ENV_CONTENT_LENGTH,
+    ids::ENV_NO_HTTP_CONTENT,
     ids::ENV_SERVER_NAME,
     ids::ENV_SERVER_PORT,
     ids::ENV_PROTOCOL,
-    ids::ENV_NO_HTTP_CONTENT,
+    ids::ENV_REQUEST_URI,
     ids::ENV_URL_SCHEME,
-    ids::INPUT_BOUNDED,
-    ids::INPUT_EOF,
-    ids::INPUT_AFTER_FINISH,
-    ids::START_STATUS,
-    ids::START_TWICE,
-    ids::START_AFTER_SENT,
+    ids::ENV_TERMINATED,
+    ids::ENV_KEYS,
     ids::START_MISSING,
+    ids::START_STATUS,
+    ids::START_REASON_ASCII,
+    ids::START_TWICE,
+    ids::START_REFUSAL,
+    ids::START_AFTER_SENT,
     ids::WRITE_BEFORE_START,
+    ids::START_ERROR_FAILED,
+    ids::HEADERS_SENT,
+    ids::START_INTERIM,
     ids::HDR_NAME,
     ids::HDR_VALUE,
     ids::HDR_HOP_BY_HOP,
     ids::HDR_STATUS,
     ids::HDR_CONTENT_LENGTH,
+    ids::HDR_BODILESS,
+    ids::HDR_304_TYPE,
     ids::HDR_CONTENT_TYPE,
-    ids::HDR_BODILESS_TYPE,
+    ids::HDR_VALUE_SPACE,
+    ids::HDR_VALUE_ASCII,
+    ids::HDR_SINGLE,
+    ids::HDR_LOCATION,
+    ids::HDR_REDIRECT,
+    ids::HDR_ETAG,
+    ids::HDR_AUTH_ALLOW,
+    ids::HDR_COOKIES,
+    ids::HDR_CHARSET,
     ids::BODY_LENGTH,
-    ids::BODY_BODILESS,
-    ids::BODY_HEAD,
+    ids::BODY_EMPTY,
     ids::BODY_CLOSE,
+    ids::BODY_PULL_AFTER_END,
+    ids::INPUT_BOUNDED,
+    ids::INPUT_TRUNCATED,
+    ids::INPUT_AFTER_FINISH,
+    ids::MW_RULES,
+    ids::MW_NEW_ENVIRON,
     ids::MW_CAPS,
-    ids::MW_DRAIN,
+    ids::MW_INPUT,
+    ids::MW_PATH,
+    ids::MW_RETURN,
+    ids::MW_PULL,
     ids::MW_CLOSE,
-    ids::HTTP_LOCATION,
-    ids::HTTP_ETAG,
+    ids::MW_LENGTH,
+    ids::MW_START,
+    ids::MW_WRITE,
 ];
 
 /// Wraps `app` in a validator in panic mode: the first error panics with
@@ -224,7 +247,6 @@ impl<A> Validator<A> {
                 &self.config,
                 server(
                     ids::BODY_CLOSE,
-                    Severity::Error,
                     format!("{open} response bodies were never closed (dropped)"),
                     "drop every Body exactly once, on every path: complete, failed, client gone",
                 ),
@@ -307,9 +329,9 @@ impl<A: Application> Application for Validator<A> {
 /// let app = Validator::builder()
 ///     .collecting()
 ///     .report(shared.clone())
-///     .allow("HTTP-001") // relative Location is intended here
+///     .allow("HDR-015") // a redirect without Location, on purpose
 ///     .build(rgi::app(|_env, start| {
-///         start.start("302 Found", [("Location", "/next")].into())?;
+///         start.start("302 Found", [("Refresh", "0")].into())?;
 ///         Ok(rgi::Body::empty())
 ///     }));
 /// # let _ = app;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::core::middleware;
-use super::finding::{Report, Severity};
+use super::finding::Report;
 use super::{ids, Validator, ValidatorBuilder};
 use crate::start_response::{check_headers, check_status};
 use crate::{AppError, Application, Body, Environ, Error, Headers, StartResponse};
@@ -86,7 +86,7 @@ impl StartResponse for RecordingStart {
 }
 
 /// The application [`check_middleware`] puts under the middleware: it
-/// answers `200 OK`, `text/plain`, with a streamed body of
+/// answers `200 OK`, `text/plain; charset=utf-8`, with a streamed body of
 /// [`ProbeApp::CHUNKS`] chunks, and counts how many chunks were pulled.
 #[derive(Debug, Clone, Default)]
 pub struct ProbeApp {
@@ -115,7 +115,10 @@ impl ProbeApp {
 
 impl Application for ProbeApp {
     fn call(&self, _env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
-        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+        start.start(
+            "200 OK",
+            [("Content-Type", "text/plain; charset=utf-8")].into(),
+        )?;
         let pulled = self.pulled.clone();
         Ok(Body::lazy((0..Self::CHUNKS).map(move |i| {
             pulled.fetch_add(1, Ordering::SeqCst);
@@ -158,7 +161,7 @@ impl Application for ProbeApp {
 ///         Ok(Body::from(all))
 ///     }
 /// }
-/// assert!(check_middleware(Collect).contains("MW-002"));
+/// assert!(check_middleware(Collect).contains("MW-006"));
 /// ```
 pub fn check_middleware<M, F>(factory: F) -> Report
 where
@@ -186,10 +189,9 @@ where
         }
         drop(body);
         if let Some(pulled) = first {
-            if pulled > 1 && !report.contains(ids::MW_DRAIN) {
+            if pulled > 1 && !report.contains(ids::MW_PULL) && !report.contains(ids::MW_RETURN) {
                 report.push(middleware(
-                    ids::MW_DRAIN,
-                    Severity::Error,
+                    ids::MW_PULL,
                     format!(
                         "{pulled} of {} probe chunks were pulled before the first chunk reached the outer side",
                         ProbeApp::CHUNKS

@@ -7,8 +7,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use super::core::{middleware, Exchange};
-use super::finding::Severity;
+use super::core::{middleware, Child, Exchange};
 use super::ids;
 use crate::Environ;
 
@@ -22,6 +21,7 @@ pub(crate) struct Caps {
     file_wrapper: bool,
     version: (u16, u16),
     extensions: usize,
+    request_uri: Option<Vec<u8>>,
 }
 
 impl Caps {
@@ -34,11 +34,13 @@ impl Caps {
             file_wrapper: env.file_wrapper(),
             version: env.version(),
             extensions: env.extensions().len(),
+            request_uri: env.get_bytes("REQUEST_URI").map(<[u8]>::to_vec),
         }
     }
 
-    /// What `inner` lost or changed compared to `self`.
-    fn differences(&self, inner: &Caps) -> Vec<String> {
+    /// What `inner` lost or changed compared to `self`, by rule: flags
+    /// (MW-003), extensions (MW-002), REQUEST_URI (MW-005).
+    fn differences(&self, inner: &Caps) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         let flags = [
             ("multithread", self.multithread, inner.multithread),
@@ -53,19 +55,36 @@ impl Caps {
         ];
         for (name, outer, inner) in flags {
             if outer != inner {
-                out.push(format!("rgi.{name} {outer} became {inner}"));
+                out.push((ids::MW_CAPS, format!("rgi.{name} {outer} became {inner}")));
             }
         }
         if self.version != inner.version {
-            out.push(format!(
-                "rgi.version {:?} became {:?}",
-                self.version, inner.version
+            out.push((
+                ids::MW_CAPS,
+                format!("rgi.version {:?} became {:?}", self.version, inner.version),
             ));
         }
         if inner.extensions < self.extensions {
-            out.push(format!(
-                "{} extensions became {}",
-                self.extensions, inner.extensions
+            out.push((
+                ids::MW_NEW_ENVIRON,
+                format!(
+                    "the server's {} extensions became {}",
+                    self.extensions, inner.extensions
+                ),
+            ));
+        }
+        if self.request_uri != inner.request_uri {
+            let show = |v: &Option<Vec<u8>>| match v {
+                Some(v) => format!("{:?}", String::from_utf8_lossy(v)),
+                None => "absent".to_owned(),
+            };
+            out.push((
+                ids::MW_PATH,
+                format!(
+                    "REQUEST_URI {} became {}",
+                    show(&self.request_uri),
+                    show(&inner.request_uri)
+                ),
             ));
         }
         out
@@ -124,17 +143,21 @@ pub(crate) fn enter(env: &Environ, exchange: &Arc<Exchange>) -> Entered {
             .map(|f| (f.caps.clone(), f.exchange.clone()))
     });
     if let Some((outer_caps, outer)) = parent {
-        outer.lock().children.push((exchange.clone(), 0));
-        let lost = outer_caps.differences(&caps);
-        if !lost.is_empty() {
+        outer.lock().children.push(Child {
+            ex: exchange.clone(),
+            answered: 0,
+            at_write: 0,
+        });
+        exchange.lock().stacked = true;
+        for (rule, seen) in outer_caps.differences(&caps) {
             exchange.emit(middleware(
-                ids::MW_CAPS,
-                Severity::Error,
-                format!(
-                    "between two validators a middleware changed the capabilities: {}",
-                    lost.join(", ")
-                ),
-                "pass the Environ you were given down (&mut), or copy every rgi.* flag and extension into a new one",
+                rule,
+                format!("between two validators a middleware changed the environ: {seen}"),
+                match rule {
+                    ids::MW_PATH => "leave REQUEST_URI as the server set it; rewrite only SCRIPT_NAME and PATH_INFO",
+                    ids::MW_NEW_ENVIRON => "pass the Environ you were given down (&mut), or copy every typed entry, both streams and all extensions into the new one",
+                    _ => "pass the rgi.* flags down as the server set them (change one only when you change what it describes)",
+                },
             ));
         }
     }

@@ -4,7 +4,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::Arc;
 
 use super::core::{app, lock, server, Exchange, SharedErrors};
-use super::finding::{Finding, Severity};
+use super::finding::Finding;
 use super::ids;
 use crate::InputStream;
 
@@ -24,7 +24,6 @@ impl CheckedInput {
         if finished {
             self.ex.emit(app(
                 ids::INPUT_AFTER_FINISH,
-                Severity::Error,
                 "the input stream was read after the response was finished".to_owned(),
                 "read the request body while handling the request (in call or while the body is iterated), not after",
             ));
@@ -41,7 +40,6 @@ impl CheckedInput {
             if finished && available > 0 {
                 out.push(server(
                     ids::INPUT_AFTER_FINISH,
-                    Severity::Error,
                     format!("a read after the response was finished returned {available} bytes"),
                     "make reads of a finished request fail with an io::Error; never hand out the next request's bytes",
                 ));
@@ -50,8 +48,7 @@ impl CheckedInput {
                 if let Some(length) = state.request_length {
                     if state.input_read < length && !state.input_eof {
                         out.push(server(
-                            ids::INPUT_EOF,
-                            Severity::Error,
+                            ids::INPUT_TRUNCATED,
                             format!(
                                 "the input stream ended after {} of CONTENT_LENGTH {length} bytes",
                                 state.input_read
@@ -63,8 +60,7 @@ impl CheckedInput {
                 state.input_eof = true;
             } else if available > 0 && state.input_eof {
                 out.push(server(
-                    ids::INPUT_EOF,
-                    Severity::Error,
+                    ids::INPUT_BOUNDED,
                     format!(
                         "the input stream returned {available} bytes after it had returned EOF"
                     ),
@@ -82,7 +78,6 @@ impl CheckedInput {
                 if seen > limit {
                     out.push(server(
                         ids::INPUT_BOUNDED,
-                        Severity::Error,
                         if state.request_length.is_some() {
                             format!("the input stream gave {seen} bytes, more than CONTENT_LENGTH {limit}")
                         } else {
