@@ -415,7 +415,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-035",
         level: Must,
-        summary: "A server MUST NOT copy the process environment into the environ; deployment configuration reaches an application through the application value or an extension.",
+        summary: "A server MUST NOT copy its process environment into the environ (a CGI gateway, whose request arrives in its process environment, copies only the request's meta-variables: the CGI keys and `HTTP_*`); deployment configuration reaches an application through the application value or an extension.",
         enforced_by: Server,
     },
     Rule {
@@ -851,7 +851,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "BODY-019",
         level: Must,
-        summary: "When the body ends without producing a byte and nothing was written, the server frames the response as empty (Content-Length: 0 where a body is allowed), since the head has not been sent yet.",
+        summary: "When the body ends without producing a byte and nothing was written, the server frames the response as empty (Content-Length: 0, unless the request is HEAD or the status allows no body), since the head has not been sent yet.",
         enforced_by: Server,
     },
     Rule {
@@ -1004,13 +1004,13 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "URL-001",
         level: Must,
-        summary: "The URL of a request is rebuilt from the environ as: `url_scheme()`, \"://\", the host part (URL-002), the quoted `SCRIPT_NAME` and the quoted `PATH_INFO` (URL-003), \"/\" if both are empty, then \"?\" and `QUERY_STRING` when `QUERY_STRING` is not empty.",
+        summary: "The URL of a request is rebuilt from the environ as the application URL (URL-005) followed by the quoted `PATH_INFO` (URL-003), whose leading \"/\" is left out when `SCRIPT_NAME` is empty (the application URL then already ends in \"/\"), then \"?\" and `QUERY_STRING` when `QUERY_STRING` is not empty.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
         id: "URL-002",
         level: Must,
-        summary: "The host part is `HTTP_HOST` as sent when it is present and non-empty; otherwise `SERVER_NAME`, followed by \":\" and `SERVER_PORT` unless the port is the default of the scheme (80 for http, 443 for https).",
+        summary: "The host part is `HTTP_HOST` as sent when it is present and non-empty; otherwise `SERVER_NAME`, followed by \":\" and `SERVER_PORT` unless the port is the default of the scheme (80 for http, 443 for https); bytes that no URL can hold (controls, space, bytes of 0x80 and above) are percent-encoded.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
@@ -1022,13 +1022,13 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "URL-004",
         level: Must,
-        summary: "`QUERY_STRING` is appended as it is, never quoted again.",
+        summary: "`QUERY_STRING` is appended as it is, never quoted again; only bytes that no URL can hold (controls, space, bytes of 0x80 and above) are percent-encoded.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
         id: "URL-005",
         level: Must,
-        summary: "The application URL (the mount point) is the same without `PATH_INFO` and query: scheme, \"://\", host part and the quoted `SCRIPT_NAME`, or \"/\" when `SCRIPT_NAME` is empty.",
+        summary: "The application URL (the mount point) is `url_scheme()`, \"://\", the host part (URL-002) and the quoted `SCRIPT_NAME`, or \"/\" when `SCRIPT_NAME` is empty.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
@@ -1077,7 +1077,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "MW-005",
         level: Must,
-        summary: "A middleware that rewrites `SCRIPT_NAME` or `PATH_INFO` (mounting, `shift_path_info`) keeps the forms of ENV-004 and ENV-005 and leaves `REQUEST_URI` as it was.",
+        summary: "A middleware that rewrites `SCRIPT_NAME` or `PATH_INFO` (mounting, `shift_path_info`) keeps the forms of ENV-004 and ENV-005 and leaves `REQUEST_URI` as it was; the one exception is the `SCRIPT_NAME` of \"/\" that `shift_path_info` produces from a `PATH_INFO` of \"/\" (URL-008).",
         enforced_by: Validator,
     },
     Rule {
@@ -1385,7 +1385,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-025",
         level: Must,
-        summary: "An HTTP/1.1 connection stays open after a response unless the request or the server says `Connection: close`; an HTTP/1.0 connection closes after the response unless the request said `Connection: keep-alive` and the response has a Content-Length, in which case the server answers `Connection: keep-alive`; the Connection header is a comma-separated list of case-insensitive tokens.",
+        summary: "An HTTP/1.1 connection stays open after a response unless the request or the server says `Connection: close`; an HTTP/1.0 connection closes after the response unless the request said `Connection: keep-alive` and the response's end is known without closing (it has a Content-Length or no body), in which case the server answers `Connection: keep-alive`; the Connection header is a comma-separated list of case-insensitive tokens.",
         enforced_by: Server,
     },
     Rule {
@@ -1413,6 +1413,30 @@ pub static RULES: &[Rule] = &[
         enforced_by: Server,
     },
 ];
+
+/// The Rust examples in `spec/*.md`, compiled and run as doctests so that
+/// the specification cannot drift from the crate's API.
+#[cfg(doctest)]
+mod spec_examples {
+    #[doc = include_str!("../spec/01-application.md")]
+    struct Application;
+    #[doc = include_str!("../spec/02-environ.md")]
+    struct Environ;
+    #[doc = include_str!("../spec/03-text.md")]
+    struct Text;
+    #[doc = include_str!("../spec/04-start-response.md")]
+    struct StartResponse;
+    #[doc = include_str!("../spec/05-body.md")]
+    struct Body;
+    #[doc = include_str!("../spec/06-input-and-errors.md")]
+    struct InputAndErrors;
+    #[doc = include_str!("../spec/07-server.md")]
+    struct Server;
+    #[doc = include_str!("../spec/08-middleware.md")]
+    struct Middleware;
+    #[doc = include_str!("../spec/09-url.md")]
+    struct Url;
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,1 +1,218 @@
 //! The reference server: blocking, thread-per-connection HTTP/1.1.
+//!
+//! Python's `wsgiref.simple_server` is the model for the API
+//! ([`make_server`], [`Server::serve_forever`], [`Server::handle_request`],
+//! [`demo_app`]); unlike it, this server speaks HTTP/1.1 (keep-alive,
+//! pipelining, chunked bodies both ways, `100-continue`), serves many
+//! connections at once (one thread each, capped), enforces limits and
+//! timeouts on everything a client controls, and survives misbehaving
+//! clients and applications.
+//!
+//! ```no_run
+//! use rgi::simple_server::{demo_app, make_server};
+//!
+//! let server = make_server("localhost", 8000, rgi::app(demo_app))?;
+//! println!("Serving HTTP on {} ...", server.server_address());
+//! server.serve_forever()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Stopping from another thread:
+//!
+//! ```
+//! use rgi::simple_server::{demo_app, make_server};
+//!
+//! let server = make_server("127.0.0.1", 0, rgi::app(demo_app))?;
+//! let stop = server.shutdown_handle();
+//! let running = std::thread::spawn(move || server.serve_forever());
+//! stop.shutdown();
+//! running.join().unwrap()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Behaviour
+//!
+//! * Heads are parsed with `httparse` from a bounded buffer; only new bytes
+//!   are scanned for the end of the head. Lines must end in CRLF.
+//! * Request bodies: `Content-Length` (digits only, duplicates must agree)
+//!   or `Transfer-Encoding: chunked` (strict decoder). The application reads
+//!   them through `rgi.input`, which ends at the body's end; what it leaves
+//!   unread is drained (up to [`Config::max_drain_bytes`]) or the connection
+//!   is closed.
+//! * Bad requests get a status and the connection is closed: 400 (malformed
+//!   head or framing, an HTTP/1.1 request without exactly one `Host`), 408
+//!   (head too slow), 413, 414, 417, 431, 501 (transfer coding), 505.
+//! * Responses: `Content-Length` when the length is known, chunked on
+//!   HTTP/1.1 otherwise, close-delimited on HTTP/1.0; no body for HEAD, 1xx,
+//!   204 and 304; `Date` and `Server` added; `Connection: close` when the
+//!   server closes. Pipelined responses are written together.
+//! * An application error or panic: `500` if nothing was sent, otherwise
+//!   the connection is closed (the client sees a truncated message); logged
+//!   on stderr. Every request is logged on stderr in Common Log Format
+//!   unless [`Config::access_log`] is off.
+//!
+//! # The socket-free seam
+//!
+//! [`serve_connection`] runs the complete per-connection pipeline (parsing,
+//! environ, `start_response`, response framing) over any
+//! `Read + Write + Send + 'static` stream: an in-memory stream for
+//! `rgi::test`, say. It serves requests until the stream reports EOF or a
+//! response ends the connection. In-memory streams have no timeouts; the
+//! TCP server applies them through the socket.
+//!
+//! ```
+//! use std::io::{self, Read, Write};
+//! use rgi::simple_server::{serve_connection, Config, ConnInfo};
+//!
+//! // The server owns the stream; share the output to read it afterwards.
+//! use std::sync::{Arc, Mutex};
+//! #[derive(Clone, Default)]
+//! struct Shared(Arc<Mutex<Vec<u8>>>);
+//! struct Conn { input: io::Cursor<Vec<u8>>, output: Shared }
+//! impl Read for Conn {
+//!     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> { self.input.read(buf) }
+//! }
+//! impl Write for Conn {
+//!     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+//!         self.output.0.lock().unwrap().extend_from_slice(buf);
+//!         Ok(buf.len())
+//!     }
+//!     fn flush(&mut self) -> io::Result<()> { Ok(()) }
+//! }
+//!
+//! let app = rgi::app(|env, start| {
+//!     let path = env.get_str("PATH_INFO").unwrap_or("").to_owned();
+//!     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+//!     Ok(rgi::Body::from(path))
+//! });
+//! let output = Shared::default();
+//! let conn = Conn {
+//!     input: io::Cursor::new(b"GET /hi HTTP/1.1\r\nHost: x\r\n\r\n".to_vec()),
+//!     output: output.clone(),
+//! };
+//! let config = Config::default().access_log(false);
+//! serve_connection(&app, conn, &ConnInfo::default(), &config)?;
+//! let response = String::from_utf8(output.0.lock().unwrap().clone()).unwrap();
+//! assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(response.ends_with("\r\n\r\n/hi"));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use crate::{AppError, Application, Body, Environ, StartResponse};
+
+mod config;
+mod conn;
+mod date;
+pub(crate) mod decode;
+mod encode;
+mod gateway;
+pub(crate) mod head;
+mod log;
+mod server;
+mod transport;
+
+pub use config::Config;
+pub use server::{Server, ShutdownHandle};
+
+/// What a connection knows about its two ends: it becomes `REMOTE_ADDR`,
+/// `REMOTE_PORT`, `SERVER_NAME`, `SERVER_PORT` and `rgi.url_scheme`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// The client's IP address, as text (`REMOTE_ADDR`).
+    pub remote_addr: String,
+    /// The client's port (`REMOTE_PORT`).
+    pub remote_port: u16,
+    /// The server's name (`SERVER_NAME`): the host given to
+    /// [`make_server`], or the bound address.
+    pub server_name: String,
+    /// The server's port (`SERVER_PORT`).
+    pub server_port: u16,
+    /// `rgi.url_scheme`: `"http"` (or `"https"` behind a TLS layer).
+    pub url_scheme: &'static str,
+}
+
+impl Default for ConnInfo {
+    /// `127.0.0.1:0` talking to `localhost:80` over `http`.
+    fn default() -> Self {
+        ConnInfo {
+            remote_addr: "127.0.0.1".into(),
+            remote_port: 0,
+            server_name: "localhost".into(),
+            server_port: 80,
+            url_scheme: "http",
+        }
+    }
+}
+
+/// Serves HTTP/1.1 requests read from `stream`, writing the responses to
+/// it, until the stream ends (a read returns 0) or a response closes the
+/// connection. The same pipeline as the TCP server, without a socket: the
+/// seam the in-process test client (`rgi::test`) uses.
+///
+/// There are no timeouts (an in-memory stream never blocks). The access log
+/// goes to stderr if `config` enables it. Returns an error only for I/O
+/// errors setting up the stream; protocol errors are answered on the stream.
+#[doc(hidden)]
+pub fn serve_connection<S>(
+    app: &dyn Application,
+    stream: S,
+    conn_info: &ConnInfo,
+    config: &Config,
+) -> io::Result<()>
+where
+    S: Read + Write + Send + 'static,
+{
+    conn::serve(
+        app,
+        transport::Plain(stream),
+        conn_info,
+        config,
+        conn::Control::NONE,
+    )
+}
+
+/// Creates a server listening on `host:port` (port 0 picks a free port:
+/// see [`Server::server_address`]) that serves `app` with the default
+/// [`Config`]. Like wsgiref's, it binds at once; run it with
+/// [`Server::serve_forever`] or [`Server::handle_request`]. An empty `host`
+/// means every IPv4 interface.
+pub fn make_server(host: &str, port: u16, app: impl Application) -> io::Result<Server> {
+    make_server_with(host, port, app, Config::default())
+}
+
+/// [`make_server`] with a [`Config`].
+pub fn make_server_with(
+    host: &str,
+    port: u16,
+    app: impl Application,
+    config: Config,
+) -> io::Result<Server> {
+    Server::bind(host, port, Arc::new(app), config)
+}
+
+/// The demo application, like wsgiref's: `Hello world!`, an empty line, then
+/// the environ sorted by key, one `KEY = value` per line (the typed `rgi.*`
+/// entries last).
+pub fn demo_app(environ: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    let mut out = String::from("Hello world!\n\n");
+    for (key, value) in environ.sorted() {
+        let _ = writeln!(out, "{key} = {value:?}");
+    }
+    let (major, minor) = environ.version();
+    let _ = writeln!(out, "rgi.file_wrapper = {}", environ.file_wrapper());
+    let _ = writeln!(out, "rgi.input_terminated = {}", environ.input_terminated());
+    let _ = writeln!(out, "rgi.multiprocess = {}", environ.multiprocess());
+    let _ = writeln!(out, "rgi.multithread = {}", environ.multithread());
+    let _ = writeln!(out, "rgi.run_once = {}", environ.run_once());
+    let _ = writeln!(out, "rgi.url_scheme = {:?}", environ.url_scheme());
+    let _ = writeln!(out, "rgi.version = ({major}, {minor})");
+    start.start(
+        "200 OK",
+        [("Content-Type", "text/plain; charset=utf-8")].into(),
+    )?;
+    Ok(Body::from(out))
+}

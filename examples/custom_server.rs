@@ -1,0 +1,47 @@
+//! A custom server, after the classic wsgiref tutorial: serve an
+//! application on a chosen port and print each request's path.
+//!
+//! ```sh
+//! cargo run --example custom_server [ADDRESS]   # default localhost:8000
+//! curl http://localhost:8000/some/path
+//! ```
+//!
+//! The server runs until the process is killed (Ctrl-C).
+
+use rgi::simple_server::make_server;
+use rgi::{Body, Environ, StartResponse};
+
+fn app(environ: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+    // PATH_INFO is the request's path, percent-decoded (bytes; shown lossily).
+    let path = environ
+        .get("PATH_INFO")
+        .map(|p| p.to_str_lossy().into_owned())
+        .unwrap_or_default();
+    println!("path={path}");
+    start.start(
+        "200 OK",
+        [("Content-Type", "text/html;charset=utf8"), ("sss", "dddd")].into(),
+    )?;
+    Ok(Body::from("Hello"))
+}
+
+fn main() -> std::io::Result<()> {
+    let address = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "localhost:8000".to_owned());
+    let (host, port) = address.rsplit_once(':').ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "expected HOST:PORT")
+    })?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad port"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let server = make_server(host, port, rgi::app(app))?;
+    let address = server.server_address();
+    println!(
+        "Serving HTTP on {} port {} ...",
+        address.ip(),
+        address.port()
+    );
+    server.serve_forever()
+}

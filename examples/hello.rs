@@ -1,0 +1,48 @@
+//! The smallest rgi application, served by `rgi::simple_server`: every
+//! request gets `200 OK`, `Content-Type: text/plain` and `Hello, world!`.
+//!
+//! ```sh
+//! cargo run --release --example hello [ADDRESS]   # default localhost:8000
+//! ```
+//!
+//! The access log is off here (it is on by default) so that the example can
+//! be benchmarked like the peers, which log nothing; set `RGI_ACCESS_LOG=1`
+//! to see it. The server runs until the process is killed (Ctrl-C).
+
+use rgi::simple_server::{make_server_with, Config};
+use rgi::{Body, Environ, StartResponse};
+
+fn hello(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+    start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+    Ok(Body::from("Hello, world!"))
+}
+
+fn main() -> std::io::Result<()> {
+    let address = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "localhost:8000".to_owned());
+    let (host, port) = split_address(&address)?;
+    let log = std::env::var("RGI_ACCESS_LOG").is_ok_and(|v| v == "1");
+    let server = make_server_with(
+        &host,
+        port,
+        rgi::app(hello),
+        Config::default().access_log(log),
+    )?;
+    eprintln!("Serving HTTP on {} ...", server.server_address());
+    server.serve_forever()
+}
+
+/// `host:port` (IPv6 hosts in brackets) into its parts.
+fn split_address(address: &str) -> std::io::Result<(String, u16)> {
+    let bad = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("expected HOST:PORT, got {address:?}"),
+        )
+    };
+    let (host, port) = address.rsplit_once(':').ok_or_else(bad)?;
+    let port = port.parse().map_err(|_| bad())?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok((host.to_owned(), port))
+}
