@@ -118,7 +118,7 @@ impl State {
                 "1xx, 204 and 304 responses have no body: return Body::empty()",
             ));
         }
-        if !self.content_type && !self.bodiless() {
+        if self.started && !self.content_type && !self.bodiless() {
             out.push(app(
                 ids::HDR_CONTENT_TYPE,
                 "a response with body bytes but no Content-Type header".to_owned(),
