@@ -3,7 +3,7 @@
 
 mod server_common;
 
-use std::io::{BufRead as _, Read, Write};
+use std::io::{Read, Write};
 use std::net::Shutdown;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
