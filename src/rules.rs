@@ -350,31 +350,31 @@ pub static RULES: &[Rule] = &[
         id: "ENV-024",
         level: Should,
         summary: "`REMOTE_ADDR` SHOULD be present: the IP address of the peer in text form (IPv6 without brackets); it is the immediate peer, which may be a proxy.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-025",
         level: Should,
         summary: "`REMOTE_PORT` SHOULD be present: the peer's port in decimal digits.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-026",
         level: Should,
         summary: "`GATEWAY_INTERFACE` SHOULD be present with the value \"CGI/1.1\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-027",
         level: Should,
         summary: "`SERVER_SOFTWARE` SHOULD be present: the server's product name and version, such as \"rgi-simple/0.1\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-028",
         level: Should,
         summary: "A key that does not apply to the request (`REMOTE_USER` without authentication, `HTTPS` on plain HTTP) SHOULD be absent rather than empty; over TLS the server SHOULD set `HTTPS` to \"on\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-029",
@@ -398,7 +398,7 @@ pub static RULES: &[Rule] = &[
         id: "ENV-032",
         level: Must,
         summary: "A header value reaches the environ with its leading and trailing spaces and tabs removed and every other byte unchanged.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-033",
@@ -544,7 +544,7 @@ pub static RULES: &[Rule] = &[
         id: "START-006",
         level: Must,
         summary: "`start` checks the status (START-003) and the headers (HDR-001 to HDR-006) when it is called and returns an `Err` naming the rule; a refused `start` records nothing but still counts as the one `start`, so the application then either calls `start_error` or returns `Err`.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-007",
@@ -556,7 +556,7 @@ pub static RULES: &[Rule] = &[
         id: "START-008",
         level: Must,
         summary: "`start` and `start_error` store the status and headers and transmit nothing; the server sends the head at the first call to `write` (even with no data), or when the body produces its first non-empty chunk, or when the body ends without producing a byte, never earlier.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-009",
@@ -598,7 +598,7 @@ pub static RULES: &[Rule] = &[
         id: "START-015",
         level: Must,
         summary: "After `write` has failed with an I/O error, later calls to `write` fail too and the server sends nothing more for this response.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-016",
@@ -610,7 +610,7 @@ pub static RULES: &[Rule] = &[
         id: "START-017",
         level: Must,
         summary: "`headers_sent()` returns true exactly when the head has been transmitted or handed to the transmitter, that is, when `start_error` can no longer replace it.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-018",
@@ -834,7 +834,7 @@ pub static RULES: &[Rule] = &[
         id: "BODY-016",
         level: Must,
         summary: "A server never pulls a body again after it returned `None` (the end) or an `Err`.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "BODY-017",
@@ -895,7 +895,7 @@ pub static RULES: &[Rule] = &[
         id: "INPUT-003",
         level: Must,
         summary: "If the connection ends, times out or breaks the framing before the body is complete, a read returns `Err` (`UnexpectedEof`, `TimedOut`, `InvalidData`), never an early `Ok(0)`, so that an application can tell a truncated body from a complete one.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "INPUT-004",
