@@ -544,7 +544,7 @@ pub static RULES: &[Rule] = &[
         id: "START-006",
         level: Must,
         summary: "`start` checks the status (START-003) and the headers (HDR-001 to HDR-006) when it is called and returns an `Err` naming the rule; a refused `start` records nothing but still counts as the one `start`, so the application then either calls `start_error` or returns `Err`.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-007",
@@ -610,7 +610,7 @@ pub static RULES: &[Rule] = &[
         id: "START-017",
         level: Must,
         summary: "`headers_sent()` returns true exactly when the head has been transmitted or handed to the transmitter, that is, when `start_error` can no longer replace it.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-018",
@@ -834,7 +834,7 @@ pub static RULES: &[Rule] = &[
         id: "BODY-016",
         level: Must,
         summary: "A server never pulls a body again after it returned `None` (the end) or an `Err`.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "BODY-017",
@@ -895,7 +895,7 @@ pub static RULES: &[Rule] = &[
         id: "INPUT-003",
         level: Must,
         summary: "If the connection ends, times out or breaks the framing before the body is complete, a read returns `Err` (`UnexpectedEof`, `TimedOut`, `InvalidData`), never an early `Ok(0)`, so that an application can tell a truncated body from a complete one.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "INPUT-004",

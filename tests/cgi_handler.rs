@@ -82,7 +82,7 @@ fn environ_has_request_variables_only_and_cgi_flags() {
     let body = String::from_utf8(body).unwrap();
     assert_eq!(
         body,
-        "GATEWAY_INTERFACE,HTTPS,HTTP_HOST,PATH_INFO,QUERY_STRING,REQUEST_METHOD,SCRIPT_NAME,\
+        "GATEWAY_INTERFACE,HTTPS,HTTP_HOST,PATH_INFO,QUERY_STRING,REQUEST_METHOD,REQUEST_URI,SCRIPT_NAME,\
          SERVER_NAME,SERVER_PORT,SERVER_PROTOCOL\ntrue true false https"
     );
 }

@@ -30,7 +30,9 @@
 //!   `CONTENT_TYPE`/`CONTENT_LENGTH`), `HTTPS`, `SSL_*`, `REQUEST_URI`,
 //!   `REQUEST_SCHEME`, `REMOTE_PORT` and `SERVER_ADDR`. The rest of the
 //!   process environment (`PATH`, `HOME`, secrets) never reaches the
-//!   application (Python's bpo-7250). Values are bytes, taken losslessly;
+//!   application (ENV-035; Python's bpo-7250). Values are bytes, taken
+//!   losslessly; `REQUEST_URI` is rebuilt from the path when the web server
+//!   did not pass it (ENV-014);
 //! * sets `rgi.run_once` and `rgi.multiprocess`, clears `rgi.multithread`,
 //!   and guesses `rgi.url_scheme` from `HTTPS` / `REQUEST_SCHEME`;
 //! * gives the application standard input limited to `CONTENT_LENGTH` bytes
@@ -358,13 +360,21 @@ where
             environ.set(key, default);
         }
     }
-    let https = environ
-        .get_str("HTTPS")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "1" | "yes"))
+    let https = crate::util::guess_scheme(&environ) == "https"
         || environ
             .get_str("REQUEST_SCHEME")
             .is_some_and(|v| v.eq_ignore_ascii_case("https"));
     environ.set_url_scheme(if https { "https" } else { "http" });
+    if !environ.contains("REQUEST_URI") {
+        // ENV-014: rebuilt from the decoded path when the web server did
+        // not pass the raw target.
+        let url = crate::util::request_uri(&environ, true);
+        let path = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+            .unwrap_or_else(|| "/".to_owned());
+        environ.set("REQUEST_URI", path);
+    }
     environ.set_run_once(true);
     environ.set_multiprocess(true);
     environ.set_multithread(false);

@@ -109,8 +109,13 @@ impl ChunkedDecoder {
 
     /// Records `n` data bytes read directly (`n <= data_remaining()`).
     pub fn consume_data(&mut self, n: u64) {
-        if let State::Data { remaining } = &mut self.state {
-            *remaining = remaining.saturating_sub(n);
+        if let State::Data { remaining } = self.state {
+            let left = remaining.saturating_sub(n);
+            self.state = if left == 0 {
+                State::DataCr
+            } else {
+                State::Data { remaining: left }
+            };
         }
     }
 
@@ -307,6 +312,18 @@ pub(crate) mod tests {
                 bad.escape_ascii().to_string()
             );
         }
+    }
+
+    #[test]
+    fn direct_data_reads_continue_with_the_chunk_end() {
+        let mut dec = ChunkedDecoder::new(LIMITS);
+        let mut out = [0u8; 8];
+        assert_eq!(dec.decode(b"3\r\n", &mut out).unwrap(), (3, 0));
+        assert_eq!(dec.data_remaining(), Some(3));
+        dec.consume_data(3);
+        assert_eq!(dec.data_remaining(), None);
+        assert_eq!(dec.decode(b"\r\n0\r\n\r\n", &mut out).unwrap(), (7, 0));
+        assert!(dec.is_done());
     }
 
     #[test]

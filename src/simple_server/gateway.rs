@@ -262,6 +262,8 @@ impl<'a, S: Stream> Responder<'a, S> {
         // length on HTTP/1.0, a client still waiting for 100 Continue, or an
         // unread body larger than the drain cap.
         if self.framing == OutFraming::Close
+            || t.broken
+            || t.body_error.is_some()
             || t.continue_pending
             || t.body_left()
                 .is_some_and(|left| left > t.config.max_drain_bytes)

@@ -171,7 +171,11 @@ pub(crate) fn parse<'h, 'b>(
 fn version_error(buf: &[u8]) -> Reject {
     let line_end = buf.iter().position(|&b| b == b'\r').unwrap_or(buf.len());
     let line = &buf[..line_end];
-    let version = line.rsplit(|&b| b == b' ').next().unwrap_or(b"");
+    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    let version = match parts.as_slice() {
+        [_, _, version] => *version,
+        _ => return reject(400, "malformed request line (HTTP-001)"),
+    };
     match version {
         [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
             if major.is_ascii_digit() && minor.is_ascii_digit() =>

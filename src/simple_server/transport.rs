@@ -352,7 +352,15 @@ impl<S: Stream> Transport<S> {
         match self.read_body_inner(out) {
             Ok(n) => Ok(n),
             Err(e) => {
+                // INPUT-003, INPUT-011: the connection closes after the
+                // response; a socket timeout reads as TimedOut.
                 self.broken = true;
+                if e.kind() == io::ErrorKind::WouldBlock {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "timed out waiting for the request body (HTTP-028)",
+                    ));
+                }
                 Err(e)
             }
         }

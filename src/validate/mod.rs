@@ -1,1 +1,416 @@
-//! `validate`: middleware that checks both sides of the contract at run time.
+//! `validate`: middleware that checks both sides of the contract at run time
+//! (Python's `wsgiref.validate`, Rack::Lint, Plack's Lint — and more).
+//!
+//! [`validator`] wraps an application. The wrapped application behaves
+//! exactly like the original (same status, headers and body, and the same
+//! kind of body: an in-memory or file body stays one, so a server still
+//! sends its `Content-Length` or uses `sendfile`), while the validator
+//! checks, on every request:
+//!
+//! * **the environ** the server (or a middleware) hands over: required CGI
+//!   keys, the forms of `REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO`,
+//!   `SERVER_PORT`, `SERVER_PROTOCOL`, `CONTENT_LENGTH`, no
+//!   `HTTP_CONTENT_TYPE`/`HTTP_CONTENT_LENGTH`, the URL scheme;
+//! * **the input stream**: never more bytes than `CONTENT_LENGTH`, EOF
+//!   stays EOF, an early EOF is an error, no reads after the response is
+//!   finished;
+//! * **start_response**: called once (or replaced with `start_error` before
+//!   the head is sent), the status form, header names and values, no
+//!   hop-by-hop or `Status` headers, `Content-Type` when there is a body and
+//!   not on 1xx/204/304 — and that the *server's* `StartResponse` refuses
+//!   what it must refuse;
+//! * **the body**: `start` called before returning it, bytes produced equal
+//!   a declared `Content-Length` (including bytes given to `write`), no body
+//!   bytes for HEAD or 1xx/204/304, and the body is closed (dropped) —
+//!   tracked deterministically with [`Body::on_close`] and the wrapper's own
+//!   `Drop`; a body never closed is reported when the validator is dropped
+//!   or by [`Validator::check_closed`];
+//! * **middleware**, when validators are stacked around it (or with
+//!   [`check_middleware`]): the capabilities the inner application sees
+//!   equal those the server gave, the middleware yields (at least) one chunk
+//!   for each chunk of the inner body instead of draining it first, and it
+//!   closes the inner body when its own is closed.
+//!
+//! Every [`Finding`] names the rule of the specification it enforces (its ID
+//! is in [`rules::RULES`](crate::rules::RULES)), a [`Severity`] (Error for a
+//! MUST, Warning for a SHOULD, Advice for HTTP hygiene), which [`Side`]
+//! broke it, what was seen and how to fix it. Findings are also written to
+//! the environ's error stream.
+//!
+//! # Two modes
+//!
+//! **Panic mode** — [`validator(app)`](validator), the default, like
+//! `wsgiref.validate` — panics on the first error with the message
+//! `rgi::validate: RULE-ID: what was seen; fix: what to do`. Use it in
+//! tests; the server turns the panic into a `500`.
+//!
+//! ```
+//! use rgi::{Body, Environ, StartResponse};
+//!
+//! let app = rgi::validate::validator(rgi::app(|_env: &mut Environ, start: &mut dyn StartResponse| {
+//!     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+//!     Ok(Body::from("hello"))
+//! }));
+//! # use rgi::Application;
+//! # let mut env = rgi::validate::sample_environ("GET", "/");
+//! # let mut rec = rgi::validate::RecordingStart::default();
+//! # let body = app.call(&mut env, &mut rec).unwrap();
+//! # assert_eq!(body.into_bytes().unwrap(), b"hello");
+//! // Hand `app` to a server; a broken response panics inside the request.
+//! ```
+//!
+//! **Collecting mode** — [`Validator::collecting`] or [`Validator::builder`]
+//! — records every finding in a shared [`Report`] that the caller reads
+//! after the requests:
+//!
+//! ```
+//! use rgi::validate::{sample_environ, RecordingStart, Validator};
+//! use rgi::{Application, Body};
+//!
+//! let app = Validator::collecting(rgi::app(|_env, start| {
+//!     start.start("200 OK", [("Connection", "close")].into())?;
+//!     Ok(Body::from("no content type"))
+//! }));
+//! let report = app.report();
+//!
+//! // Drive one request in-process, as a server would.
+//! let mut env = sample_environ("GET", "/");
+//! let mut start = RecordingStart::default();
+//! if let Ok(body) = app.call(&mut env, &mut start) {
+//!     drop(body.into_bytes());
+//! }
+//!
+//! assert!(report.contains("HDR-003")); // hop-by-hop header
+//! for finding in report.findings() {
+//!     println!("{finding}");
+//! }
+//! ```
+//!
+//! [`ValidatorBuilder`] also shares one report between validators, promotes
+//! warnings to errors ([`deny_warnings`](ValidatorBuilder::deny_warnings)),
+//! and silences rules for deliberate negative tests
+//! ([`allow`](ValidatorBuilder::allow)).
+//!
+//! # What cannot be checked here
+//!
+//! The types make many WSGI checks unnecessary (argument counts, `str` vs
+//! `bytes`, the environ's map type, stream methods, `rgi.version`). Bodies
+//! of a [`FileWrapper`](crate::util::FileWrapper) over a plain reader have
+//! no known length and are not wrapped (to keep the file path), so their
+//! bytes are not counted. What a server puts on the wire (HEAD bodies
+//! suppressed, chunked framing) is checked by the server's tests, not here.
+
+mod body;
+mod core;
+mod environ;
+mod finding;
+mod ids;
+mod probe;
+mod stack;
+mod start;
+mod streams;
+
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub use finding::{Finding, Report, Severity, Side};
+pub use probe::{check_middleware, sample_environ, ProbeApp, ProbeExtension, RecordingStart};
+
+use self::core::{emit_detached, server, Config, Exchange, SharedErrors};
+use crate::{AppError, Application, Body, Environ, StartResponse};
+
+/// Every rule ID the validator can report. `tests/validate_coverage.rs`
+/// checks that each one exists in [`rules::RULES`](crate::rules::RULES),
+/// is produced by an application of the zoo, and is marked as enforced by
+/// the validator.
+pub const CHECKED_RULES: &[&str] = &[
+    ids::ENV_METHOD,
+    ids::ENV_SCRIPT_NAME,
+    ids::ENV_PATH_INFO,
+    ids::ENV_QUERY_STRING,
+    ids::ENV_CONTENT_LENGTH,
+    ids::ENV_NO_HTTP_CONTENT,
+    ids::ENV_SERVER_NAME,
+    ids::ENV_SERVER_PORT,
+    ids::ENV_PROTOCOL,
+    ids::ENV_REQUEST_URI,
+    ids::ENV_URL_SCHEME,
+    ids::ENV_TERMINATED,
+    ids::ENV_KEYS,
+    ids::START_MISSING,
+    ids::START_STATUS,
+    ids::START_REASON_ASCII,
+    ids::START_TWICE,
+    ids::START_REFUSAL,
+    ids::START_AFTER_SENT,
+    ids::WRITE_BEFORE_START,
+    ids::START_ERROR_FAILED,
+    ids::HEADERS_SENT,
+    ids::START_INTERIM,
+    ids::HDR_NAME,
+    ids::HDR_VALUE,
+    ids::HDR_HOP_BY_HOP,
+    ids::HDR_STATUS,
+    ids::HDR_CONTENT_LENGTH,
+    ids::HDR_BODILESS,
+    ids::HDR_304_TYPE,
+    ids::HDR_CONTENT_TYPE,
+    ids::HDR_VALUE_SPACE,
+    ids::HDR_VALUE_ASCII,
+    ids::HDR_SINGLE,
+    ids::HDR_LOCATION,
+    ids::HDR_REDIRECT,
+    ids::HDR_ETAG,
+    ids::HDR_AUTH_ALLOW,
+    ids::HDR_COOKIES,
+    ids::HDR_CHARSET,
+    ids::BODY_LENGTH,
+    ids::BODY_EMPTY,
+    ids::BODY_CLOSE,
+    ids::BODY_PULL_AFTER_END,
+    ids::INPUT_BOUNDED,
+    ids::INPUT_TRUNCATED,
+    ids::INPUT_AFTER_FINISH,
+    ids::MW_RULES,
+    ids::MW_NEW_ENVIRON,
+    ids::MW_CAPS,
+    ids::MW_INPUT,
+    ids::MW_PATH,
+    ids::MW_RETURN,
+    ids::MW_PULL,
+    ids::MW_CLOSE,
+    ids::MW_LENGTH,
+    ids::MW_START,
+    ids::MW_WRITE,
+];
+
+/// Wraps `app` in a validator in panic mode: the first error panics with
+/// `rgi::validate: RULE-ID: what was seen; fix: ...` (warnings and advice
+/// are recorded and logged, not fatal). See the [module docs](self).
+pub fn validator<A: Application>(app: A) -> Validator<A> {
+    Validator::new(app)
+}
+
+/// An application wrapped by the validator. See the [module docs](self).
+pub struct Validator<A> {
+    app: A,
+    config: Arc<Config>,
+    open: Arc<AtomicUsize>,
+}
+
+impl<A: Application> Validator<A> {
+    /// Panic mode (the same as [`validator`]).
+    pub fn new(app: A) -> Self {
+        ValidatorBuilder::new().build(app)
+    }
+
+    /// Collecting mode: findings go to [`Validator::report`], nothing
+    /// panics.
+    pub fn collecting(app: A) -> Self {
+        ValidatorBuilder::new().collecting().build(app)
+    }
+}
+
+impl Validator<()> {
+    /// A builder for the other options (`Validator::builder()...build(app)`).
+    pub fn builder() -> ValidatorBuilder {
+        ValidatorBuilder::new()
+    }
+}
+
+impl<A> Validator<A> {
+    /// The report this validator writes to (a shared handle: read it after
+    /// the requests).
+    pub fn report(&self) -> Report {
+        self.config.report.clone()
+    }
+
+    /// The wrapped application.
+    pub fn inner(&self) -> &A {
+        &self.app
+    }
+
+    /// How many bodies returned through this validator are not closed yet.
+    pub fn open_bodies(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    /// Reports (BODY rule, against the server) any body returned through
+    /// this validator and not closed yet. Call it when no request is in
+    /// flight (e.g. after a test's requests); it also runs when the
+    /// validator is dropped.
+    pub fn check_closed(&self) {
+        let open = self.open_bodies();
+        if open > 0 {
+            emit_detached(
+                &self.config,
+                server(
+                    ids::BODY_CLOSE,
+                    format!("{open} response bodies were never closed (dropped)"),
+                    "drop every Body exactly once, on every path: complete, failed, client gone",
+                ),
+            );
+        }
+    }
+}
+
+impl<A> Drop for Validator<A> {
+    fn drop(&mut self) {
+        self.check_closed();
+    }
+}
+
+impl<A> std::fmt::Debug for Validator<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validator")
+            .field("panic", &self.config.panic)
+            .field("report", &self.config.report)
+            .field("open_bodies", &self.open_bodies())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Application> Application for Validator<A> {
+    fn call(
+        &self,
+        environ: &mut Environ,
+        start_response: &mut dyn StartResponse,
+    ) -> Result<Body, AppError> {
+        let real = environ.set_errors(Box::new(io::sink()));
+        let errors: SharedErrors = Arc::new(Mutex::new(real));
+        environ.set_errors(Box::new(streams::ErrorsProxy {
+            errors: errors.clone(),
+        }));
+        let ex = Arc::new(Exchange::new(
+            self.config.clone(),
+            errors,
+            self.open.clone(),
+        ));
+        {
+            let mut state = ex.lock();
+            state.head = environ.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
+            state.request_length = environ
+                .get_str("CONTENT_LENGTH")
+                .and_then(|v| v.parse().ok());
+            state.input_terminated = environ.input_terminated();
+        }
+        let entered = stack::enter(environ, &ex);
+        ex.emit_all(environ::check_environ(environ));
+        let input = environ.take_input();
+        environ.set_input(Box::new(streams::CheckedInput {
+            inner: input,
+            ex: ex.clone(),
+        }));
+        let result = {
+            let mut checked = start::CheckedStart {
+                inner: start_response,
+                ex: &ex,
+            };
+            self.app.call(environ, &mut checked)
+        };
+        entered.complete();
+        match result {
+            Ok(body) => Ok(body::returned(ex, body)),
+            Err(err) => {
+                ex.finish();
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Options of a [`Validator`].
+///
+/// ```
+/// use rgi::validate::{Report, Validator};
+///
+/// let shared = Report::new();
+/// let app = Validator::builder()
+///     .collecting()
+///     .report(shared.clone())
+///     .allow("HDR-015") // a redirect without Location, on purpose
+///     .build(rgi::app(|_env, start| {
+///         start.start("302 Found", [("Refresh", "0")].into())?;
+///         Ok(rgi::Body::empty())
+///     }));
+/// # let _ = app;
+/// ```
+#[derive(Debug, Clone)]
+pub struct ValidatorBuilder {
+    panic: bool,
+    deny_warnings: bool,
+    log: bool,
+    allow: Vec<&'static str>,
+    report: Option<Report>,
+}
+
+impl Default for ValidatorBuilder {
+    fn default() -> Self {
+        ValidatorBuilder::new()
+    }
+}
+
+impl ValidatorBuilder {
+    /// Panic mode, logging to the error stream, a fresh report.
+    pub fn new() -> Self {
+        ValidatorBuilder {
+            panic: true,
+            deny_warnings: false,
+            log: true,
+            allow: Vec::new(),
+            report: None,
+        }
+    }
+
+    /// Panic on the first error (the default).
+    pub fn panicking(mut self) -> Self {
+        self.panic = true;
+        self
+    }
+
+    /// Only record findings; never panic.
+    pub fn collecting(mut self) -> Self {
+        self.panic = false;
+        self
+    }
+
+    /// In panic mode, panic on warnings too.
+    pub fn deny_warnings(mut self, deny: bool) -> Self {
+        self.deny_warnings = deny;
+        self
+    }
+
+    /// Write each finding to the environ's error stream (default: true).
+    pub fn log_to_errors(mut self, log: bool) -> Self {
+        self.log = log;
+        self
+    }
+
+    /// Never report `rule` (for tests that break it on purpose).
+    pub fn allow(mut self, rule: &'static str) -> Self {
+        self.allow.push(rule);
+        self
+    }
+
+    /// Record findings in `report` (share one report between validators).
+    pub fn report(mut self, report: Report) -> Self {
+        self.report = Some(report);
+        self
+    }
+
+    /// Wraps `app`.
+    pub fn build<A: Application>(self, app: A) -> Validator<A> {
+        Validator {
+            app,
+            config: Arc::new(Config {
+                panic: self.panic,
+                deny_warnings: self.deny_warnings,
+                log: self.log,
+                allow: self.allow,
+                report: self.report.unwrap_or_default(),
+            }),
+            open: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+}

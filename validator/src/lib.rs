@@ -1,4 +1,145 @@
-//! The rgi fixture runner: representative requests replayed against an
-//! application under [`rgi::validate`], or against a server over the wire.
+//! The rgi fixture runner: a catalogue of representative requests replayed
+//! against an rgi application in process (under [`rgi::validate`]), against
+//! a running server over the wire, or against a CGI program, with every
+//! violation reported under its spec rule ID.
+//!
+//! See `README.md` ("Validate your app") for the command-line tool.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+use std::path::Path;
+use std::time::Duration;
+
+pub mod cgi;
+pub mod client;
+pub mod fixture;
+pub mod report;
+pub mod wire;
+
+pub use fixture::{catalogue, Fixture, RequestParts};
+pub use report::{Finding, FixtureResult, Report, Severity};
+
+/// Runs fixtures against a target. [`Runner::new`] takes the whole
+/// catalogue; [`Runner::only`] and [`Runner::skip`] select by name.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    fixtures: Vec<Fixture>,
+    timeout: Duration,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Runner::new()
+    }
+}
+
+impl Runner {
+    /// A runner over the built-in catalogue, with a 10-second timeout per
+    /// fixture.
+    pub fn new() -> Runner {
+        Runner {
+            fixtures: catalogue(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// A runner over the given fixtures.
+    pub fn with_fixtures(fixtures: Vec<Fixture>) -> Runner {
+        Runner {
+            fixtures,
+            ..Runner::new()
+        }
+    }
+
+    /// Keeps only the fixtures with these names.
+    pub fn only(mut self, names: &[&str]) -> Runner {
+        self.fixtures.retain(|f| names.contains(&f.name.as_str()));
+        self
+    }
+
+    /// Leaves out the fixtures with these names.
+    pub fn skip(mut self, names: &[&str]) -> Runner {
+        self.fixtures.retain(|f| !names.contains(&f.name.as_str()));
+        self
+    }
+
+    /// Sets the time allowed for each response.
+    pub fn timeout(mut self, timeout: Duration) -> Runner {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The fixtures this runner runs.
+    pub fn fixtures(&self) -> &[Fixture] {
+        &self.fixtures
+    }
+
+    /// Runs the fixtures over the wire against the server at `url`
+    /// (`http://host:port`), one connection per fixture.
+    pub fn run_url(&self, url: &str) -> Result<Report, String> {
+        let target = client::Target::parse(url)?;
+        Ok(Report {
+            target: format!("server at {url}"),
+            results: self
+                .fixtures
+                .iter()
+                .filter(|f| f.wire)
+                .map(|f| client::run_fixture(&target, f, self.timeout))
+                .collect(),
+        })
+    }
+
+    /// Starts `command` on a free loopback port (`{addr}` in the command
+    /// becomes `127.0.0.1:PORT`; `{host}` and `{port}` work too), runs the
+    /// fixtures against it over the wire, and kills it.
+    pub fn run_command(&self, command: &str) -> Result<Report, String> {
+        let server = client::spawn_server(command, Duration::from_secs(60))?;
+        let url = format!("http://{}", server.addr);
+        let mut report = self.run_url(&url)?;
+        report.target = format!("command `{command}` at {url}");
+        drop(server);
+        Ok(report)
+    }
+
+    /// Runs the CGI program at `program` once per fixture.
+    pub fn run_cgi(&self, program: &Path) -> Report {
+        Report {
+            target: format!("CGI program {}", program.display()),
+            results: self
+                .fixtures
+                .iter()
+                .filter(|f| f.cgi)
+                .map(|f| cgi::run_fixture(program, f, self.timeout))
+                .collect(),
+        }
+    }
+}
+
+/// Checks the final status against the fixture's expectation, and flags a
+/// 500 (the application failed).
+pub(crate) fn check_status(fixture: &Fixture, code: u16, findings: &mut Vec<Finding>) {
+    if !fixture.status_matches(code) {
+        let rule = fixture.rules.first().map_or("SRV-001", String::as_str);
+        findings.push(Finding::new(
+            rule,
+            format!("expected status {}, got {code}", fixture.status_text()),
+            format!("see {rule}: {}", fixture.description),
+        ));
+    } else if code == 500 {
+        if fixture.rules.iter().any(|r| r == "APP-009") {
+            findings.push(Finding::new(
+                "APP-009",
+                "500 Internal Server Error: the application failed on this request",
+                "handle request data that is not UTF-8 or otherwise unexpected (answer 400 or decode lossily) instead of failing",
+            ));
+        } else {
+            let mut finding = Finding::new(
+                "APP-005",
+                "500 Internal Server Error: the application failed on this request (see the server's log)",
+                "look for the error in the server log; an application should answer every request the catalogue sends",
+            );
+            finding.severity = Severity::Warning;
+            findings.push(finding);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! [`Finding`], [`Severity`] and [`Report`]: what the validator produces.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How serious a finding is.
+///
+/// The tiers follow the specification's keywords: a broken MUST is an
+/// [`Error`](Severity::Error), a broken SHOULD a [`Warning`](Severity::Warning),
+/// and HTTP hygiene that no rule requires (an unquoted `ETag`, a relative
+/// `Location`) is [`Advice`](Severity::Advice). In panic mode only errors
+/// panic (unless [`ValidatorBuilder::deny_warnings`](super::ValidatorBuilder::deny_warnings)
+/// promotes warnings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// HTTP hygiene: worth fixing, not required by the specification.
+    Advice,
+    /// A SHOULD of the specification was not followed.
+    Warning,
+    /// A MUST of the specification was broken.
+    Error,
+}
+
+impl Severity {
+    /// The lower-case name: `"error"`, `"warning"` or `"advice"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Advice => "advice",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which side of the interface broke the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The application (or a middleware acting as one).
+    Application,
+    /// The server (or a middleware acting as one towards the application).
+    Server,
+    /// A middleware between two validators.
+    Middleware,
+}
+
+impl Side {
+    /// The lower-case name: `"application"`, `"server"` or `"middleware"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Application => "application",
+            Side::Server => "server",
+            Side::Middleware => "middleware",
+        }
+    }
+}
+
+/// One violation seen by the validator.
+///
+/// `Display` gives `RULE-ID: what was seen; fix: what to do`, the same text
+/// that panic mode panics with (prefixed by `rgi::validate: `).
+///
+/// ```
+/// use rgi::validate::{Finding, Severity, Side};
+/// let f = Finding::new(
+///     "HDR-005",
+///     Severity::Error,
+///     Side::Application,
+///     "a `Status` header in the response headers".to_owned(),
+///     "pass the status as the first argument of start",
+/// );
+/// assert_eq!(
+///     f.to_string(),
+///     "HDR-005: a `Status` header in the response headers; fix: pass the status as the first argument of start"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The ID of the specification rule (`src/rules.rs`, `spec/`).
+    pub rule: &'static str,
+    /// How serious it is.
+    pub severity: Severity,
+    /// Who broke the rule.
+    pub side: Side,
+    /// What the validator saw.
+    pub seen: String,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+impl Finding {
+    /// A finding.
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        side: Side,
+        seen: String,
+        fix: &'static str,
+    ) -> Self {
+        Finding {
+            rule,
+            severity,
+            side,
+            seen,
+            fix,
+        }
+    }
+
+    /// The line written to the environ's error stream:
+    /// `rgi::validate: error (application): RULE-ID: seen; fix: ...`.
+    pub fn log_line(&self) -> String {
+        format!(
+            "rgi::validate: {} ({}): {}\n",
+            self.severity,
+            self.side.as_str(),
+            self
+        )
+    }
+
+    /// The panic message of panic mode: `rgi::validate: RULE-ID: seen; fix: ...`.
+    pub fn panic_message(&self) -> String {
+        format!("rgi::validate: {self}")
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}; fix: {}", self.rule, self.seen, self.fix)
+    }
+}
+
+/// The findings of one or more validators: a cheap, cloneable handle to a
+/// shared list (`Arc<Mutex<Vec<Finding>>>`).
+///
+/// Get it from [`Validator::report`](super::Validator::report) before the
+/// validator is handed to a server, and read it after the requests.
+///
+/// ```
+/// use rgi::validate::{Finding, Report, Severity, Side};
+/// let report = Report::new();
+/// report.push(Finding::new("HDR-005", Severity::Error, Side::Application, "x".into(), "y"));
+/// assert!(report.contains("HDR-005"));
+/// assert_eq!(report.rules(), ["HDR-005"]);
+/// assert_eq!(report.errors().len(), 1);
+/// ```
+#[derive(Clone, Default)]
+pub struct Report {
+    findings: Arc<Mutex<Vec<Finding>>>,
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new() -> Self {
+        Report::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Finding>> {
+        // A panic while the lock is held cannot leave the list half-updated
+        // (push is the only mutation), so a poisoned lock is still usable.
+        self.findings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a finding.
+    pub fn push(&self, finding: Finding) {
+        self.lock().push(finding);
+    }
+
+    /// A copy of every finding so far, in the order they were made.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.lock().clone()
+    }
+
+    /// Removes and returns every finding so far.
+    pub fn take(&self) -> Vec<Finding> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// Forgets every finding.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The number of findings.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// True if some finding has rule ID `rule`.
+    pub fn contains(&self, rule: &str) -> bool {
+        self.lock().iter().any(|f| f.rule == rule)
+    }
+
+    /// The distinct rule IDs found, sorted.
+    pub fn rules(&self) -> Vec<&'static str> {
+        let mut rules: Vec<_> = self.lock().iter().map(|f| f.rule).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    }
+
+    /// The findings of severity [`Severity::Error`].
+    pub fn errors(&self) -> Vec<Finding> {
+        self.lock()
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .cloned()
+            .collect()
+    }
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.lock().iter()).finish()
+    }
+}
+
+impl fmt::Display for Report {
+    /// One finding per line, with severity and side.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in self.lock().iter() {
+            writeln!(
+                f,
+                "{} ({}): {}",
+                finding.severity,
+                finding.side.as_str(),
+                finding
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_formats() {
+        let f = Finding::new(
+            "HDR-003",
+            Severity::Error,
+            Side::Application,
+            "hop-by-hop header \"Connection\"".to_owned(),
+            "remove it",
+        );
+        assert_eq!(
+            f.to_string(),
+            "HDR-003: hop-by-hop header \"Connection\"; fix: remove it"
+        );
+        assert_eq!(
+            f.panic_message(),
+            "rgi::validate: HDR-003: hop-by-hop header \"Connection\"; fix: remove it"
+        );
+        assert_eq!(
+            f.log_line(),
+            "rgi::validate: error (application): HDR-003: hop-by-hop header \"Connection\"; fix: remove it\n"
+        );
+    }
+
+    #[test]
+    fn report_is_shared_between_clones() {
+        let a = Report::new();
+        let b = a.clone();
+        b.push(Finding::new(
+            "X-1",
+            Severity::Warning,
+            Side::Server,
+            "s".into(),
+            "f",
+        ));
+        assert_eq!(a.len(), 1);
+        assert!(a.errors().is_empty());
+        assert_eq!(a.to_string(), "warning (server): X-1: s; fix: f\n");
+        assert_eq!(a.take().len(), 1);
+        assert!(b.is_empty());
+    }
+}

@@ -1,0 +1,535 @@
+//! The checked `start_response`: status, headers, call order, `write`.
+
+use super::core::{app, server, Exchange};
+use super::finding::Finding;
+use super::ids;
+use crate::start_response::{check_status, is_token, parse_content_length, HOP_BY_HOP};
+use crate::{Error, Headers, StartResponse};
+
+/// What a status and header list declare, and what is wrong with them.
+#[derive(Debug, Default)]
+pub(crate) struct Head {
+    pub(crate) code: Option<u16>,
+    pub(crate) content_length: Option<u64>,
+    pub(crate) content_type: bool,
+    /// Findings that a server's `start` must also refuse (START-006).
+    pub(crate) refused: Vec<Finding>,
+    /// Other findings (content type rules, HTTP hygiene).
+    pub(crate) other: Vec<Finding>,
+}
+
+/// Fields that take a single value (HDR-013).
+const SINGLE: [&str; 6] = [
+    "content-type",
+    "location",
+    "etag",
+    "last-modified",
+    "date",
+    "expires",
+];
+
+/// Checks a status and its headers (the application's side).
+pub(crate) fn check_head(status: &str, headers: &Headers) -> Head {
+    let mut head = Head::default();
+    check_status_line(status, &mut head);
+    let mut seen_single: Vec<&str> = Vec::new();
+    for (name, value) in headers.iter() {
+        check_field(name, value, &mut head);
+        let lower = name.to_ascii_lowercase();
+        if let Some(single) = SINGLE.iter().find(|s| **s == lower) {
+            if seen_single.contains(single) {
+                head.other.push(app(
+                    ids::HDR_SINGLE,
+                    format!("{name} appears more than once"),
+                    "send a single-valued field (Content-Type, Location, ETag, Last-Modified, Date, Expires) once",
+                ));
+            } else {
+                seen_single.push(single);
+            }
+        }
+    }
+    if let Some(code) = head.code {
+        check_status_headers(code, headers, &mut head);
+    }
+    head
+}
+
+fn check_status_line(status: &str, head: &mut Head) {
+    let fix = "give three digits (100-599), one space and a reason phrase, e.g. \"200 OK\"";
+    match check_status(status) {
+        Ok(s) => {
+            head.code = Some(s.code);
+            if !s.reason.is_ascii() {
+                head.other.push(app(
+                    ids::START_REASON_ASCII,
+                    format!("the reason phrase {:?} is not ASCII", s.reason),
+                    "use an ASCII reason phrase (clients ignore it anyway)",
+                ));
+            }
+            if s.code < 200 {
+                head.other.push(app(
+                    ids::START_INTERIM,
+                    format!("the response status is {status:?}, an interim (1xx) status"),
+                    "give a final status (200-599); 100 Continue is sent by the server",
+                ));
+            }
+        }
+        Err(Error::InvalidStatus { reason, .. }) => head.refused.push(app(
+            ids::START_STATUS,
+            format!("status {status:?}: {reason}"),
+            fix,
+        )),
+        Err(other) => head.refused.push(app(
+            ids::START_STATUS,
+            format!("status {status:?}: {other}"),
+            fix,
+        )),
+    }
+}
+
+fn check_field(name: &str, value: &str, head: &mut Head) {
+    if !is_token(name) {
+        head.refused.push(app(
+            ids::HDR_NAME,
+            format!("header name {name:?} is not a token"),
+            "use a name of letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or controls)",
+        ));
+    }
+    if let Some(byte) = value
+        .bytes()
+        .find(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        head.refused.push(app(
+            ids::HDR_VALUE,
+            format!("header {name:?} has control byte 0x{byte:02x} in its value {value:?}"),
+            "remove CR, LF, NUL and other control characters (tab is allowed) from header values",
+        ));
+    }
+    if HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        head.refused.push(app(
+            ids::HDR_HOP_BY_HOP,
+            format!("hop-by-hop header {name:?}"),
+            "remove it: the server manages the connection and the framing",
+        ));
+    }
+    if name.eq_ignore_ascii_case("status") {
+        head.refused.push(app(
+            ids::HDR_STATUS,
+            format!("a `Status` header ({value:?})"),
+            "pass the status as the first argument of start",
+        ));
+    }
+    if name.eq_ignore_ascii_case("content-length") {
+        match parse_content_length(value) {
+            Ok(n) if head.content_length.is_some_and(|l| l != n) => head.refused.push(app(
+                ids::HDR_CONTENT_LENGTH,
+                format!("several Content-Length headers that disagree (one is {value:?})"),
+                "send one Content-Length with the exact body size",
+            )),
+            Ok(n) => head.content_length = Some(n),
+            Err(_) => head.refused.push(app(
+                ids::HDR_CONTENT_LENGTH,
+                format!("Content-Length {value:?} is not a decimal number"),
+                "give the exact body size as decimal digits, or leave the header out",
+            )),
+        }
+    }
+    if name.eq_ignore_ascii_case("content-type") {
+        head.content_type = true;
+        let media = value.trim_start().to_ascii_lowercase();
+        if media.starts_with("text/") && !media.contains("charset=") {
+            head.other.push(app(
+                ids::HDR_CHARSET,
+                format!("Content-Type {value:?} names no charset"),
+                "name the charset of text: \"text/html; charset=utf-8\"",
+            ));
+        }
+    }
+    if value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
+        head.other.push(app(
+            ids::HDR_VALUE_SPACE,
+            format!("header {name:?} value {value:?} begins or ends with whitespace"),
+            "trim the value: HTTP strips surrounding whitespace",
+        ));
+    }
+    if !value.is_ascii() {
+        head.other.push(app(
+            ids::HDR_VALUE_ASCII,
+            format!("header {name:?} value {value:?} is not ASCII"),
+            "keep header values ASCII (percent-encode URLs, use RFC 8187 encoding for filenames)",
+        ));
+    }
+    if name.eq_ignore_ascii_case("location") && !is_absolute_uri(value) && !is_absolute_path(value)
+    {
+        head.other.push(app(
+            ids::HDR_LOCATION,
+            format!("Location {value:?} is neither an absolute URI nor an absolute path"),
+            "send \"https://host/path\" (rgi::util::request_uri helps) or \"/path\"",
+        ));
+    }
+    if name.eq_ignore_ascii_case("etag") && !is_entity_tag(value) {
+        head.other.push(app(
+            ids::HDR_ETAG,
+            format!("ETag {value:?} is not a quoted entity tag"),
+            "quote the tag: ETag: \"v1\" (or W/\"v1\" for a weak one)",
+        ));
+    }
+    if name.eq_ignore_ascii_case("set-cookie") && joins_cookies(value) {
+        head.other.push(app(
+            ids::HDR_COOKIES,
+            format!("Set-Cookie {value:?} seems to set several cookies"),
+            "give each cookie its own Set-Cookie header (headers.add, not a joined value)",
+        ));
+    }
+}
+
+fn check_status_headers(code: u16, headers: &Headers, head: &mut Head) {
+    if code < 200 || code == 204 {
+        for field in ["Content-Type", "Content-Length"] {
+            if headers.contains(field) {
+                head.other.push(app(
+                    ids::HDR_BODILESS,
+                    format!("a {field} header in a {code} response"),
+                    "leave Content-Type and Content-Length out of 1xx and 204 responses",
+                ));
+            }
+        }
+    }
+    if code == 304 && head.content_type {
+        head.other.push(app(
+            ids::HDR_304_TYPE,
+            "a Content-Type header in a 304 response".to_owned(),
+            "leave Content-Type out of 304 responses",
+        ));
+    }
+    if matches!(code, 301 | 302 | 303 | 307 | 308) && !headers.contains("Location") {
+        head.other.push(app(
+            ids::HDR_REDIRECT,
+            format!("a {code} redirect without Location"),
+            "say where to go with a Location header",
+        ));
+    }
+    if code == 401 && !headers.contains("WWW-Authenticate") {
+        head.other.push(app(
+            ids::HDR_AUTH_ALLOW,
+            "a 401 response without WWW-Authenticate".to_owned(),
+            "add WWW-Authenticate with the challenge (or answer 403 if no authentication helps)",
+        ));
+    }
+    if code == 405 && !headers.contains("Allow") {
+        head.other.push(app(
+            ids::HDR_AUTH_ALLOW,
+            "a 405 response without Allow".to_owned(),
+            "add Allow with the methods the resource supports",
+        ));
+    }
+}
+
+/// `scheme ":" ...` per RFC 3986: a letter, then letters, digits, `+-.`.
+fn is_absolute_uri(value: &str) -> bool {
+    match value.split_once(':') {
+        Some((scheme, _)) => {
+            let mut chars = scheme.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// RFC 3986 path-absolute: `/`, not `//`.
+fn is_absolute_path(value: &str) -> bool {
+    value.starts_with('/') && !value.starts_with("//")
+}
+
+/// `"..."` or `W/"..."` (RFC 9110 entity-tag).
+fn is_entity_tag(value: &str) -> bool {
+    let tag = value.strip_prefix("W/").unwrap_or(value);
+    tag.len() >= 2
+        && tag.starts_with('"')
+        && tag.ends_with('"')
+        && !tag[1..tag.len() - 1].contains('"')
+}
+
+/// A Set-Cookie value holding `, name=` outside an Expires date.
+fn joins_cookies(value: &str) -> bool {
+    value.split(';').any(|part| {
+        let part = part.trim();
+        if part.len() >= 8 && part[..8].eq_ignore_ascii_case("expires=") {
+            return false;
+        }
+        part.split(',').skip(1).any(|rest| {
+            rest.trim_start()
+                .split_once('=')
+                .is_some_and(|(name, _)| is_token(name))
+        })
+    })
+}
+
+/// The server-side twin of an application finding the server should have
+/// refused.
+fn accepted_by_server(finding: &Finding) -> Finding {
+    server(
+        finding.rule,
+        format!(
+            "the server's StartResponse accepted what it must refuse: {}",
+            finding.seen
+        ),
+        "check status and headers in StartResponse::start/start_error (rgi::start_response::check_status and check_headers) and return the rgi::Error",
+    )
+}
+
+/// The `StartResponse` the application sees.
+pub(crate) struct CheckedStart<'a> {
+    pub(crate) inner: &'a mut dyn StartResponse,
+    pub(crate) ex: &'a Exchange,
+}
+
+impl CheckedStart<'_> {
+    fn record(&self, head: &Head) {
+        let mut state = self.ex.lock();
+        state.started = true;
+        state.must_fail_invalid = false;
+        state.code = head.code;
+        state.content_length = head.content_length;
+        state.content_type = head.content_type;
+    }
+
+    /// The server's answer to a head: it must refuse exactly the heads we
+    /// found invalid, naming a rule (START-006).
+    fn judge(&self, head: &Head, result: &Result<(), Error>) {
+        match result {
+            Ok(()) => {
+                let twins: Vec<_> = head.refused.iter().map(accepted_by_server).collect();
+                self.ex.emit_all(twins);
+            }
+            Err(err) if !head.refused.is_empty() => {
+                let named = err.rule();
+                if !head.refused.iter().any(|f| Some(f.rule) == named) {
+                    self.ex.emit(server(
+                        ids::START_REFUSAL,
+                        format!(
+                            "the server refused an invalid head with an error naming {named:?} (\"{err}\"), but the problem is {}",
+                            head.refused[0].rule
+                        ),
+                        "return the rgi::Error of the failed check, whose rule() names the rule",
+                    ));
+                }
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+impl StartResponse for CheckedStart<'_> {
+    fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+        let head = check_head(status, &headers);
+        let second = {
+            let mut state = self.ex.lock();
+            state.start_calls += 1;
+            state.start_calls > 1
+        };
+        if second {
+            self.ex.emit(app(
+                ids::START_TWICE,
+                "start was called a second time".to_owned(),
+                "call start once; to replace a response that was not sent yet, use start_error",
+            ));
+        } else {
+            self.ex.emit_all(head.refused.clone());
+            self.ex.emit_all(head.other.clone());
+        }
+        let result = self.inner.start(status, headers);
+        if second {
+            if result.is_ok() {
+                self.ex.emit(server(
+                    ids::START_TWICE,
+                    "the server's StartResponse accepted a second start".to_owned(),
+                    "return Err(rgi::Error::AlreadyStarted) from a second start",
+                ));
+                self.record(&head);
+            }
+        } else {
+            self.judge(&head, &result);
+            if result.is_ok() {
+                self.record(&head);
+            }
+        }
+        result
+    }
+
+    fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+        let head = check_head(status, &headers);
+        self.ex.emit_all(head.refused.clone());
+        self.ex.emit_all(head.other.clone());
+        let sent = self.inner.headers_sent();
+        let result = self.inner.start_error(status, headers);
+        if sent {
+            match &result {
+                Ok(()) => self.ex.emit(server(
+                    ids::START_AFTER_SENT,
+                    "the server's start_error accepted a new head after the head was sent".to_owned(),
+                    "return Err(rgi::Error::HeadersAlreadySent) from start_error once the head is out",
+                )),
+                Err(_) => self.ex.lock().must_fail_sent = true,
+            }
+        } else {
+            self.judge(&head, &result);
+            match &result {
+                Ok(()) => self.record(&head),
+                Err(_) => self.ex.lock().must_fail_invalid = true,
+            }
+        }
+        result
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), Error> {
+        let started = self.ex.lock().started;
+        if !started {
+            self.ex.emit(app(
+                ids::WRITE_BEFORE_START,
+                format!("write({} bytes) before a response was recorded", data.len()),
+                "call start with the status and headers before write (or better: return the bytes as the body)",
+            ));
+        }
+        self.ex.check_children_write();
+        let result = self.inner.write(data);
+        if !started && result.is_ok() {
+            self.ex.emit(server(
+                ids::WRITE_BEFORE_START,
+                "the server's write accepted data before a response was recorded".to_owned(),
+                "return Err(rgi::Error::NotStarted) from write before start",
+            ));
+        }
+        if started {
+            if result.is_ok() && !self.inner.headers_sent() {
+                self.ex.emit(server(
+                    ids::HEADERS_SENT,
+                    "headers_sent() is false after a successful write".to_owned(),
+                    "write sends the head first: report headers_sent() == true from then on",
+                ));
+            }
+            let mut out = Vec::new();
+            {
+                let mut state = self.ex.lock();
+                state.written += data.len() as u64;
+                state.on_bytes(data.len() as u64, &mut out);
+            }
+            self.ex.emit_all(out);
+        }
+        result
+    }
+
+    fn headers_sent(&self) -> bool {
+        self.inner.headers_sent()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(status: &str, headers: &[(&'static str, &'static str)]) -> Vec<&'static str> {
+        let headers = Headers::from(
+            headers
+                .iter()
+                .map(|&(n, v)| (n.to_owned(), v.to_owned()))
+                .collect::<Vec<_>>(),
+        );
+        let head = check_head(status, &headers);
+        head.refused
+            .iter()
+            .chain(&head.other)
+            .map(|f| f.rule)
+            .collect()
+    }
+
+    const PLAIN: (&str, &str) = ("Content-Type", "text/plain; charset=utf-8");
+    type Case = (
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static str,
+    );
+
+    #[test]
+    fn good_heads_pass() {
+        assert!(rules("200 OK", &[PLAIN]).is_empty());
+        assert!(rules("204 No Content", &[]).is_empty());
+        assert!(rules(
+            "302 Found",
+            &[("Location", "https://x.example/a"), ("ETag", "W/\"1\"")]
+        )
+        .is_empty());
+        assert!(rules("303 See Other", &[("Location", "/a")]).is_empty());
+        assert!(rules(
+            "200 OK",
+            &[
+                (
+                    "Set-Cookie",
+                    "a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/"
+                ),
+                ("Set-Cookie", "b=2")
+            ]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn each_bad_head_names_its_rule() {
+        let cases: &[Case] = &[
+            ("200", &[], ids::START_STATUS),
+            ("200 Ok\u{e9}", &[PLAIN], ids::START_REASON_ASCII),
+            ("103 Early Hints", &[], ids::START_INTERIM),
+            ("200 OK", &[PLAIN, ("Bad Name", "x")], ids::HDR_NAME),
+            ("200 OK", &[PLAIN, ("X", "a\r\nb")], ids::HDR_VALUE),
+            (
+                "200 OK",
+                &[PLAIN, ("Connection", "close")],
+                ids::HDR_HOP_BY_HOP,
+            ),
+            ("200 OK", &[PLAIN, ("Status", "200 OK")], ids::HDR_STATUS),
+            (
+                "200 OK",
+                &[PLAIN, ("Content-Length", "-1")],
+                ids::HDR_CONTENT_LENGTH,
+            ),
+            (
+                "204 No Content",
+                &[("Content-Length", "0")],
+                ids::HDR_BODILESS,
+            ),
+            ("304 Not Modified", &[PLAIN], ids::HDR_304_TYPE),
+            ("200 OK", &[PLAIN, ("X", " padded")], ids::HDR_VALUE_SPACE),
+            ("200 OK", &[PLAIN, ("X", "caf\u{e9}")], ids::HDR_VALUE_ASCII),
+            ("200 OK", &[PLAIN, PLAIN], ids::HDR_SINGLE),
+            ("301 Moved", &[("Location", "x/y")], ids::HDR_LOCATION),
+            ("307 Temporary Redirect", &[], ids::HDR_REDIRECT),
+            ("200 OK", &[PLAIN, ("ETag", "v1")], ids::HDR_ETAG),
+            ("401 Unauthorized", &[PLAIN], ids::HDR_AUTH_ALLOW),
+            ("405 Method Not Allowed", &[PLAIN], ids::HDR_AUTH_ALLOW),
+            (
+                "200 OK",
+                &[PLAIN, ("Set-Cookie", "a=1, b=2")],
+                ids::HDR_COOKIES,
+            ),
+            ("200 OK", &[("Content-Type", "text/html")], ids::HDR_CHARSET),
+        ];
+        for (status, headers, rule) in cases {
+            assert_eq!(rules(status, headers), [*rule], "{status} {headers:?}");
+        }
+    }
+
+    #[test]
+    fn finding_messages_say_what_and_how() {
+        let head = check_head("200 OK", &Headers::from([("Connection", "close")]));
+        let text = head.refused[0].to_string();
+        assert_eq!(
+            text,
+            "HDR-003: hop-by-hop header \"Connection\"; fix: remove it: the server manages the connection and the framing"
+        );
+        let server = accepted_by_server(&head.refused[0]);
+        assert!(server.to_string().starts_with(
+            "HDR-003: the server's StartResponse accepted what it must refuse: hop-by-hop"
+        ));
+    }
+}

@@ -1,0 +1,299 @@
+//! Findings and reports: what the runner found, as text for people and as
+//! JSON for CI.
+
+use std::fmt::{self, Write as _};
+
+/// How bad a finding is: from the level of the rule it cites (MUST: error,
+/// SHOULD: warning, MAY: note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// A MUST rule is broken (or the fixture could not run at all).
+    Error,
+    /// A SHOULD rule is broken.
+    Warning,
+    /// Information only.
+    Note,
+}
+
+impl Severity {
+    /// The severity of a finding that cites `rule`.
+    pub fn of_rule(rule: &str) -> Severity {
+        match rgi::rules::rule(rule).map(|r| r.level) {
+            Some(rgi::rules::Level::Must) | None => Severity::Error,
+            Some(rgi::rules::Level::Should) => Severity::Warning,
+            Some(rgi::rules::Level::May) => Severity::Note,
+        }
+    }
+
+    /// `"error"`, `"warning"` or `"note"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One violation: which rule, how bad, what happened and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The spec rule ID (`"BODY-006"`), from `rgi::rules::RULES`.
+    pub rule: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// What was observed.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+impl Finding {
+    /// A finding citing `rule`, with the severity the rule's level gives.
+    pub fn new(rule: &str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+        Finding {
+            rule: rule.to_owned(),
+            severity: Severity::of_rule(rule),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// True for an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.severity, self.rule, self.message)
+    }
+}
+
+/// The outcome of one fixture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureResult {
+    /// The fixture's name.
+    pub fixture: String,
+    /// The final status code received, if a response was parsed.
+    pub status: Option<u16>,
+    /// What was wrong.
+    pub findings: Vec<Finding>,
+}
+
+/// The outcome of a run: one [`FixtureResult`] per fixture.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    /// What was checked (`"in-process application"`, a URL, a command, a CGI
+    /// program).
+    pub target: String,
+    /// One entry per fixture, in running order.
+    pub results: Vec<FixtureResult>,
+}
+
+impl Report {
+    /// Every finding with its fixture's name.
+    pub fn findings(&self) -> impl Iterator<Item = (&str, &Finding)> + '_ {
+        self.results
+            .iter()
+            .flat_map(|r| r.findings.iter().map(move |f| (r.fixture.as_str(), f)))
+    }
+
+    /// The number of errors.
+    pub fn error_count(&self) -> usize {
+        self.findings().filter(|(_, f)| f.is_error()).count()
+    }
+
+    /// The number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.findings()
+            .filter(|(_, f)| f.severity == Severity::Warning)
+            .count()
+    }
+
+    /// True when there is no error (warnings are allowed).
+    pub fn is_ok(&self) -> bool {
+        self.error_count() == 0
+    }
+
+    /// True when some finding cites `rule`.
+    pub fn cites(&self, rule: &str) -> bool {
+        self.findings().any(|(_, f)| f.rule == rule)
+    }
+
+    /// Panics with the readable report if there is any error: one line in a
+    /// test suite.
+    #[track_caller]
+    pub fn assert_ok(&self) {
+        if !self.is_ok() {
+            panic!(
+                "rgi-validator found {} error(s):\n{}",
+                self.error_count(),
+                self.to_text()
+            );
+        }
+    }
+
+    /// Panics unless there is no finding at all, warnings included.
+    #[track_caller]
+    pub fn assert_clean(&self) {
+        if self.findings().next().is_some() {
+            panic!("rgi-validator findings:\n{}", self.to_text());
+        }
+    }
+
+    /// The readable report: one block per fixture with findings (fixture ×
+    /// rule, message and fix), then a summary line.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "rgi-validator: {}", self.target);
+        for result in &self.results {
+            let status = result
+                .status
+                .map_or_else(|| "no response".to_owned(), |s| s.to_string());
+            if result.findings.is_empty() {
+                let _ = writeln!(out, "  ok    {:<28} {status}", result.fixture);
+                continue;
+            }
+            let worst = result
+                .findings
+                .iter()
+                .map(|f| f.severity)
+                .min()
+                .unwrap_or(Severity::Note);
+            let tag = match worst {
+                Severity::Error => "FAIL",
+                Severity::Warning => "warn",
+                Severity::Note => "note",
+            };
+            let _ = writeln!(out, "  {tag:<5} {:<28} {status}", result.fixture);
+            for finding in &result.findings {
+                let _ = writeln!(
+                    out,
+                    "          {} {}: {}",
+                    finding.severity, finding.rule, finding.message
+                );
+                if !finding.fix.is_empty() {
+                    let _ = writeln!(out, "            fix: {}", finding.fix);
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} fixture(s), {} error(s), {} warning(s)",
+            self.results.len(),
+            self.error_count(),
+            self.warning_count()
+        );
+        out
+    }
+
+    /// The report as JSON: `{"target", "fixtures": [{"name", "status",
+    /// "findings": [{"rule", "severity", "message", "fix"}]}], "errors",
+    /// "warnings", "ok"}`.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        out.push_str("{\"target\":");
+        json_string(&mut out, &self.target);
+        out.push_str(",\"fixtures\":[");
+        for (i, result) in self.results.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"name\":");
+            json_string(&mut out, &result.fixture);
+            out.push_str(",\"status\":");
+            match result.status {
+                Some(s) => {
+                    let _ = write!(out, "{s}");
+                }
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"findings\":[");
+            for (j, f) in result.findings.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str("{\"rule\":");
+                json_string(&mut out, &f.rule);
+                out.push_str(",\"severity\":");
+                json_string(&mut out, f.severity.as_str());
+                out.push_str(",\"message\":");
+                json_string(&mut out, &f.message);
+                out.push_str(",\"fix\":");
+                json_string(&mut out, &f.fix);
+                out.push('}');
+            }
+            out.push_str("]}");
+        }
+        let _ = write!(
+            out,
+            "],\"errors\":{},\"warnings\":{},\"ok\":{}}}",
+            self.error_count(),
+            self.warning_count(),
+            self.is_ok()
+        );
+        out
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_and_shape() {
+        let report = Report {
+            target: "t\"1\n".into(),
+            results: vec![FixtureResult {
+                fixture: "get".into(),
+                status: Some(200),
+                findings: vec![Finding::new("BODY-006", "a\u{1}b", "fix it")],
+            }],
+        };
+        assert_eq!(
+            report.to_json(),
+            "{\"target\":\"t\\\"1\\n\",\"fixtures\":[{\"name\":\"get\",\"status\":200,\"findings\":[{\"rule\":\"BODY-006\",\"severity\":\"error\",\"message\":\"a\\u0001b\",\"fix\":\"fix it\"}]}],\"errors\":1,\"warnings\":0,\"ok\":false}"
+        );
+        assert!(!report.is_ok());
+        assert!(report.to_text().contains("BODY-006"));
+    }
+
+    #[test]
+    fn severity_follows_the_rule_level() {
+        assert_eq!(Severity::of_rule("SRV-005"), Severity::Error);
+        assert_eq!(Severity::of_rule("SRV-006"), Severity::Warning);
+    }
+}

@@ -1,0 +1,159 @@
+//! The `rgi-validator` command line: `--cgi` against the cgi_hello example,
+//! and a deliberately broken server and CGI program that it must catch, each
+//! with the expected rule ID.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn validator(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rgi-validator"))
+        .args(args)
+        .output()
+        .expect("the validator runs")
+}
+
+/// Builds an example of the `rgi` package and returns its binary's path.
+fn build_example(name: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = root.parent().unwrap();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "rgi", "--example", name])
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --example {name} failed");
+    // target/debug/deps/validator_cli-HASH -> target/debug/examples/NAME
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn cgi_hello_passes_the_catalogue() {
+    let program = build_example("cgi_hello");
+    let out = validator(&["--cgi", program.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = validator(&["--cgi", program.to_str().unwrap(), "--format", "json"]);
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert!(json.starts_with("{\"target\":"), "{json}");
+    assert!(json.contains("\"errors\":0,"), "{json}");
+    assert!(json.contains("\"name\":\"post-chunked\""), "{json}");
+}
+
+/// A fake HTTP server that answers every request with the same broken
+/// response: a Content-Length larger than the body (then close), a header
+/// name with a space, no Date, and a body even for HEAD.
+fn broken_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                      Bad Header: x\r\nContent-Length: 10\r\n\r\nhello",
+                );
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_broken_server_is_caught_with_rule_ids() {
+    let url = broken_server();
+    let out = validator(&[
+        "--url",
+        &url,
+        "--only",
+        "get-root,head-root",
+        "--timeout",
+        "3",
+    ]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    for rule in ["BODY-003", "HDR-001", "SRV-005", "BODY-006"] {
+        assert!(report.contains(rule), "expected {rule} in:\n{report}");
+    }
+    assert!(report.contains("fix: "), "{report}");
+
+    let out = validator(&["--url", &url, "--only", "head-root", "--format", "json"]);
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert!(json.contains("\"rule\":\"BODY-006\""), "{json}");
+    assert!(json.contains("\"ok\":false"), "{json}");
+}
+
+#[test]
+fn a_broken_cgi_program_is_caught() {
+    let dir = std::env::temp_dir().join(format!("rgi-validator-cgi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("broken.cgi");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf 'Status: 200\\r\\nContent-Type: text/plain; charset=utf-8\\r\\nContent-Length: 99\\r\\n\\r\\nhi'\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = validator(&["--cgi", script.to_str().unwrap(), "--only", "get-root"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("START-003"), "{report}");
+
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf 'Status: 200 OK\\r\\nContent-Type: text/plain; charset=utf-8\\r\\nContent-Length: 99\\r\\n\\r\\nhi'\n",
+    )
+    .unwrap();
+    let out = validator(&[
+        "--cgi",
+        script.to_str().unwrap(),
+        "--only",
+        "get-root,head-root",
+    ]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("BODY-003"), "{report}");
+    assert!(report.contains("BODY-006"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(validator(&[]).status.code(), Some(2));
+    assert_eq!(
+        validator(&["--cgi", "/nonexistent", "--only", "no-such-fixture"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = validator(&["--list"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("options-star"));
+}
