@@ -350,31 +350,31 @@ pub static RULES: &[Rule] = &[
         id: "ENV-024",
         level: Should,
         summary: "`REMOTE_ADDR` SHOULD be present: the IP address of the peer in text form (IPv6 without brackets); it is the immediate peer, which may be a proxy.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-025",
         level: Should,
         summary: "`REMOTE_PORT` SHOULD be present: the peer's port in decimal digits.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-026",
         level: Should,
         summary: "`GATEWAY_INTERFACE` SHOULD be present with the value \"CGI/1.1\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-027",
         level: Should,
         summary: "`SERVER_SOFTWARE` SHOULD be present: the server's product name and version, such as \"rgi-simple/0.1\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-028",
         level: Should,
         summary: "A key that does not apply to the request (`REMOTE_USER` without authentication, `HTTPS` on plain HTTP) SHOULD be absent rather than empty; over TLS the server SHOULD set `HTTPS` to \"on\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-029",
@@ -398,7 +398,7 @@ pub static RULES: &[Rule] = &[
         id: "ENV-032",
         level: Must,
         summary: "A header value reaches the environ with its leading and trailing spaces and tabs removed and every other byte unchanged.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-033",
@@ -556,7 +556,7 @@ pub static RULES: &[Rule] = &[
         id: "START-008",
         level: Must,
         summary: "`start` and `start_error` store the status and headers and transmit nothing; the server sends the head at the first call to `write` (even with no data), or when the body produces its first non-empty chunk, or when the body ends without producing a byte, never earlier.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-009",
@@ -598,7 +598,7 @@ pub static RULES: &[Rule] = &[
         id: "START-015",
         level: Must,
         summary: "After `write` has failed with an I/O error, later calls to `write` fail too and the server sends nothing more for this response.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-016",

@@ -75,6 +75,7 @@ pub(crate) struct State {
     pub(crate) content_type: bool,
     // body
     pub(crate) written: u64,
+    pub(crate) write_failed: bool,
     pub(crate) produced: u64,
     pub(crate) yields: u64,
     pub(crate) returned: bool,

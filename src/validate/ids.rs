@@ -18,6 +18,12 @@ pub(crate) const ENV_PROTOCOL: &str = "ENV-013";
 pub(crate) const ENV_REQUEST_URI: &str = "ENV-014";
 pub(crate) const ENV_URL_SCHEME: &str = "ENV-016";
 pub(crate) const ENV_TERMINATED: &str = "ENV-021";
+pub(crate) const ENV_REMOTE_ADDR: &str = "ENV-024";
+pub(crate) const ENV_REMOTE_PORT: &str = "ENV-025";
+pub(crate) const ENV_GATEWAY: &str = "ENV-026";
+pub(crate) const ENV_SOFTWARE: &str = "ENV-027";
+pub(crate) const ENV_NOT_EMPTY: &str = "ENV-028";
+pub(crate) const ENV_TRIMMED: &str = "ENV-032";
 pub(crate) const ENV_KEYS: &str = "ENV-034";
 
 // start_response
@@ -27,8 +33,10 @@ pub(crate) const START_REASON_ASCII: &str = "START-004";
 pub(crate) const START_TWICE: &str = "START-005";
 pub(crate) const START_REFUSAL: &str = "START-006";
 pub(crate) const START_AFTER_SENT: &str = "START-007";
+pub(crate) const START_STORES: &str = "START-008";
 pub(crate) const WRITE_BEFORE_START: &str = "START-009";
 pub(crate) const START_ERROR_FAILED: &str = "START-014";
+pub(crate) const WRITE_FAILED: &str = "START-015";
 pub(crate) const HEADERS_SENT: &str = "START-017";
 pub(crate) const START_INTERIM: &str = "START-018";
 

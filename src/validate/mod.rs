@@ -91,6 +91,27 @@
 //! and silences rules for deliberate negative tests
 //! ([`allow`](ValidatorBuilder::allow)).
 //!
+//! # Checks and their rules
+//!
+//! | Rule | Side | Check |
+//! |---|---|---|
+//! | ENV-003/004/005/007/011/012/013/014 | server | required keys present (`REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO`, `QUERY_STRING`, `SERVER_NAME`, `SERVER_PORT`, `SERVER_PROTOCOL`, `REQUEST_URI`) and of the right form: method a token, `SCRIPT_NAME` `""` or `/…` but not `/`, `PATH_INFO` `""` or `/…` (`*` for `OPTIONS *`), port digits, protocol `HTTP/d.d` |
+//! | ENV-009, ENV-010, ENV-016, ENV-021, ENV-034 | server | `CONTENT_LENGTH` digits; no `HTTP_CONTENT_TYPE`/`HTTP_CONTENT_LENGTH`; scheme `http`/`https`; `input_terminated` excludes `CONTENT_LENGTH`; only CGI-style keys in the map |
+//! | ENV-024..028, ENV-032 (warnings) | server | `REMOTE_ADDR`, `REMOTE_PORT` (digits), `GATEWAY_INTERFACE` = `CGI/1.1`, `SERVER_SOFTWARE` present; no empty `REMOTE_USER`/`HTTPS`/…; `HTTP_*` values trimmed |
+//! | INPUT-001, INPUT-003, INPUT-007 | server, application | no byte past `CONTENT_LENGTH` (none at all without it, unless `input_terminated`), EOF stays EOF; an early clean EOF; reads after the response finished (by the app) and bytes returned then (by the server) |
+//! | START-002/003/005/007/009/014 | application | `start` before `Ok`; status form; one `start`; `Err` after a failed `start_error`; `write` before `start` |
+//! | START-004, START-018 (warnings) | application | ASCII reason phrase; no 1xx final status |
+//! | START-005/006/007/008/009/015/017, HDR-001..006 | server | the server's `StartResponse` refuses what it must (naming the rule), stores without sending, fails `write` for good after an I/O error, and reports `headers_sent()` after `write` |
+//! | HDR-001/002/003/005/006/008 | application | token names; no control bytes in values; no hop-by-hop or `Status` fields; `Content-Length` digits and consistent; no `Content-Type`/`Content-Length` on 1xx/204 |
+//! | HDR-009/010 (warnings) | application | no `Content-Type` on 304; `Content-Type` when there is content |
+//! | HDR-011..019 (advice) | application | trimmed and ASCII values; single-valued fields once; absolute `Location`; `Location` on redirects; quoted `ETag`; `WWW-Authenticate` on 401 and `Allow` on 405; one cookie per `Set-Cookie`; `charset` on `text/*` |
+//! | BODY-003, BODY-007 (warning) | application | bytes (`write` + body) equal `Content-Length`; no body bytes for HEAD, 1xx, 204, 304 |
+//! | BODY-008, BODY-016 | server | every body dropped; no pull after the end |
+//! | MW-001..009, MW-012, MW-013 | middleware | (validators stacked around it) server rules towards the inner app, capabilities and `REQUEST_URI` passed down, input replaced consistently, body returned at once and pulled one chunk per chunk, inner body dropped, `Content-Length` fixed after changing the body, a correct inner `StartResponse`, no inner body bytes through `write` |
+//!
+//! [`CHECKED_RULES`] lists them; `tests/validate_coverage.rs` keeps it, the
+//! zoo of broken applications and the marks in [`rules::RULES`](crate::rules::RULES) in step.
+//!
 //! # What cannot be checked here
 //!
 //! The types make many WSGI checks unnecessary (argument counts, `str` vs
@@ -137,6 +158,12 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::ENV_REQUEST_URI,
     ids::ENV_URL_SCHEME,
     ids::ENV_TERMINATED,
+    ids::ENV_REMOTE_ADDR,
+    ids::ENV_REMOTE_PORT,
+    ids::ENV_GATEWAY,
+    ids::ENV_SOFTWARE,
+    ids::ENV_NOT_EMPTY,
+    ids::ENV_TRIMMED,
     ids::ENV_KEYS,
     ids::START_MISSING,
     ids::START_STATUS,
@@ -144,8 +171,10 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::START_TWICE,
     ids::START_REFUSAL,
     ids::START_AFTER_SENT,
+    ids::START_STORES,
     ids::WRITE_BEFORE_START,
     ids::START_ERROR_FAILED,
+    ids::WRITE_FAILED,
     ids::HEADERS_SENT,
     ids::START_INTERIM,
     ids::HDR_NAME,

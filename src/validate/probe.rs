@@ -13,7 +13,8 @@ use crate::start_response::{check_headers, check_status};
 use crate::{AppError, Application, Body, Environ, Error, Headers, StartResponse};
 
 /// An environ like a server builds for `method path` (the path may carry a
-/// `?query`): every required CGI key, `HTTP_HOST`, an empty input stream and
+/// `?query`): every required and recommended CGI key, `HTTP_HOST`, an
+/// empty input stream and
 /// a discarding error stream.
 ///
 /// ```
@@ -33,6 +34,10 @@ pub fn sample_environ(method: &str, path: &str) -> Environ {
     env.set("SERVER_PORT", "80");
     env.set("SERVER_PROTOCOL", "HTTP/1.1");
     env.set("HTTP_HOST", "localhost");
+    env.set("REMOTE_ADDR", "127.0.0.1");
+    env.set("REMOTE_PORT", "50000");
+    env.set("GATEWAY_INTERFACE", "CGI/1.1");
+    env.set("SERVER_SOFTWARE", "rgi-validate");
     env.set_errors(Box::new(io::sink()));
     env
 }

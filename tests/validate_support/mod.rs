@@ -138,11 +138,17 @@ pub struct LaxStart {
     pub sent: bool,
     /// Never report the head as sent.
     pub never_sent: bool,
+    /// Report the head as sent as soon as `start` is called.
+    pub eager: bool,
+    /// Fail the first write with an I/O error.
+    pub fail_first_write: bool,
+    pub writes: usize,
 }
 
 impl StartResponse for LaxStart {
     fn start(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
         self.status = Some(status.to_owned());
+        self.sent |= self.eager;
         Ok(())
     }
     fn start_error(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
@@ -151,6 +157,13 @@ impl StartResponse for LaxStart {
     }
     fn write(&mut self, _data: &[u8]) -> Result<(), Error> {
         self.sent = !self.never_sent;
+        self.writes += 1;
+        if self.fail_first_write && self.writes == 1 {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "client gone",
+            )));
+        }
         Ok(())
     }
     fn headers_sent(&self) -> bool {
@@ -368,6 +381,21 @@ pub fn stacked_post<A: Application>(kind: MwKind, app: A) -> Report {
     report
 }
 
+/// An input stream that returns EOF once, then more bytes.
+pub struct Reopening(pub u8);
+
+impl Read for Reopening {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0 += 1;
+        if self.0 == 1 || buf.is_empty() {
+            Ok(0)
+        } else {
+            buf[0] = b'x';
+            Ok(1)
+        }
+    }
+}
+
 type Stash = Mutex<Option<Box<dyn InputStream>>>;
 static STASHED_INPUT: Stash = Mutex::new(None);
 
@@ -461,6 +489,44 @@ pub fn cases() -> Vec<Case> {
             name: "non-CGI key in the map",
             rule: "ENV-034",
             run: || bad_environ(|e| e.set("wsgi.input", "")),
+        },
+        Case {
+            name: "REMOTE_ADDR missing",
+            rule: "ENV-024",
+            run: || {
+                bad_environ(|e| {
+                    e.remove("REMOTE_ADDR");
+                })
+            },
+        },
+        Case {
+            name: "REMOTE_PORT not digits",
+            rule: "ENV-025",
+            run: || bad_environ(|e| e.set("REMOTE_PORT", "-")),
+        },
+        Case {
+            name: "GATEWAY_INTERFACE wrong",
+            rule: "ENV-026",
+            run: || bad_environ(|e| e.set("GATEWAY_INTERFACE", "CGI/1.0")),
+        },
+        Case {
+            name: "SERVER_SOFTWARE missing",
+            rule: "ENV-027",
+            run: || {
+                bad_environ(|e| {
+                    e.remove("SERVER_SOFTWARE");
+                })
+            },
+        },
+        Case {
+            name: "REMOTE_USER empty",
+            rule: "ENV-028",
+            run: || bad_environ(|e| e.set("REMOTE_USER", "")),
+        },
+        Case {
+            name: "header value not trimmed",
+            rule: "ENV-032",
+            run: || bad_environ(|e| e.set("HTTP_ACCEPT", "text/html ")),
         },
         // ---- start_response (application side) ----
         Case {
@@ -607,6 +673,37 @@ pub fn cases() -> Vec<Case> {
                         Ok(Body::empty())
                     },
                     &mut LaxStart::default(),
+                )
+            },
+        },
+        Case {
+            name: "server sends the head in start",
+            rule: "START-008",
+            run: || {
+                run_server(
+                    hello,
+                    &mut LaxStart {
+                        eager: true,
+                        ..LaxStart::default()
+                    },
+                )
+            },
+        },
+        Case {
+            name: "server's write works again after failing",
+            rule: "START-015",
+            run: || {
+                run_server(
+                    |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        s.start("200 OK", [PLAIN].into())?;
+                        let _ = s.write(b"a");
+                        let _ = s.write(b"b");
+                        Err("client gone".into())
+                    },
+                    &mut LaxStart {
+                        fail_first_write: true,
+                        ..LaxStart::default()
+                    },
                 )
             },
         },
@@ -820,6 +917,25 @@ pub fn cases() -> Vec<Case> {
                 let mut e = env("POST", "/");
                 e.set_input(Box::new(Cursor::new(b"next request".as_slice())));
                 run_env(read_all, e)
+            },
+        },
+        Case {
+            name: "input returns bytes after EOF",
+            rule: "INPUT-001",
+            run: || {
+                let mut e = env("POST", "/");
+                e.set_input_terminated(true);
+                e.set_input(Box::new(std::io::BufReader::new(Reopening(0))));
+                run_env(
+                    |e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        let mut buf = [0u8; 8];
+                        let _ = e.input().read(&mut buf)?;
+                        let _ = e.input().read(&mut buf)?;
+                        s.start("204 No Content", Headers::new())?;
+                        Ok(Body::empty())
+                    },
+                    e,
+                )
             },
         },
         Case {
