@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use super::finding::{Finding, Report, Severity, Side};
 use super::ids;
@@ -81,8 +81,9 @@ pub(crate) struct State {
     pub(crate) returned: bool,
     pub(crate) finished: bool,
     pub(crate) closed: bool,
-    // middleware: another validator encloses this one
-    pub(crate) stacked: bool,
+    // middleware: the enclosing validator's request, if any
+    // (weak: the parent holds its children, so a strong link would leak)
+    pub(crate) parent: Option<Weak<Exchange>>,
     // middleware: exchanges of validators called inside this one's call,
     // with the inner yields already answered (MW-007) and the inner yields
     // already checked against `write` (MW-013)
@@ -230,16 +231,22 @@ impl Exchange {
     /// declared the same length is a middleware that changed the bytes and
     /// kept the length (MW-009).
     pub(crate) fn emit(&self, mut finding: Finding) {
-        let (stacked, inherited_length) = {
+        let (parent, inherited_length) = {
             let state = self.lock();
             let inherited = finding.rule == ids::BODY_LENGTH
                 && state.content_length.is_some()
-                && state
-                    .children
-                    .iter()
-                    .any(|c| c.ex.lock().content_length == state.content_length);
-            (state.stacked, inherited)
+                && state.children.iter().any(|c| {
+                    let child = c.ex.lock();
+                    child.content_length == state.content_length
+                        && child.content_length.is_some_and(|cl| {
+                            child.produced <= cl && (!child.ended || child.produced == cl)
+                        })
+                });
+            (state.parent.as_ref().and_then(Weak::upgrade), inherited)
         };
+        // What the enclosing validator also saw came from the real server,
+        // passed through by the middleware: not the middleware's fault.
+        let stacked = parent.is_some_and(|p| !p.has_emitted(finding.rule));
         let mut extra = None;
         if stacked && finding.side == Side::Server {
             finding.side = Side::Middleware;
@@ -288,6 +295,11 @@ impl Exchange {
             }
             self.config.emit(finding, Some(&self.errors));
         }
+    }
+
+    /// True if a finding with rule `rule` was emitted for this request.
+    pub(crate) fn has_emitted(&self, rule: &str) -> bool {
+        lock(&self.emitted).iter().any(|(r, _)| *r == rule)
     }
 
     /// Emits every finding, in order (the first error panics in panic mode).

@@ -365,6 +365,25 @@ pub fn stacked<A: Application>(kind: MwKind, app: A) -> Report {
     report
 }
 
+/// Validator, middleware `kind`, validator, `app`, with the server's
+/// environ `e` and `StartResponse` `start`.
+pub fn stacked_with<A: Application>(
+    kind: MwKind,
+    app: A,
+    mut e: Environ,
+    start: &mut dyn StartResponse,
+) -> Report {
+    let report = Report::new();
+    let builder = collecting().report(report.clone());
+    let outer = builder.clone().build(Mw {
+        inner: builder.build(app),
+        kind,
+    });
+    drive_with(&outer, &mut e, start);
+    drop(outer);
+    report
+}
+
 /// `stacked` with a request body.
 pub fn stacked_post<A: Application>(kind: MwKind, app: A) -> Report {
     let report = Report::new();
