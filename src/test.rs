@@ -47,6 +47,7 @@ use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::simple_server::{serve_connection, Config, ConnInfo};
+use crate::validate::{Finding, Report, Severity, Validator};
 use crate::{AppError, Application, Body, Environ, StartResponse};
 
 /// One request to send: method, target, version, headers and body. Built
@@ -353,20 +354,25 @@ impl TestClient {
             input: io::Cursor::new(bytes.to_vec()),
             output: output.clone(),
         };
+        // server -> Pipeline (error log, mount) -> validator -> application
+        let (inner, report): (Arc<dyn Application>, Option<Report>) = if self.validate {
+            let validator = Validator::builder().collecting().build(self.app.clone());
+            let report = validator.report();
+            (Arc::new(validator), Some(report))
+        } else {
+            (self.app.clone(), None)
+        };
         let app = Pipeline {
-            app: self.app.clone(),
+            app: inner,
             mount: self.mount.clone(),
             log: log.clone(),
         };
-        let findings = if self.validate {
-            validation::serve(app, stream, &self.conn_info, &self.config)
-        } else {
-            let result = serve_connection(&app, stream, &self.conn_info, &self.config);
-            if let Err(e) = result {
-                let _ = writeln!(log.clone(), "rgi::test: serve_connection failed: {e}");
-            }
-            Vec::new()
-        };
+        if let Err(e) = serve_connection(&app, stream, &self.conn_info, &self.config) {
+            let _ = writeln!(log.clone(), "rgi::test: serve_connection failed: {e}");
+        }
+        // Dropping the validator reports bodies that were never closed.
+        drop(app);
+        let findings = report.map(|r| r.take()).unwrap_or_default();
         let raw = output.take();
         let mut response = parse_response(&raw, method == "HEAD");
         response.raw = raw;
@@ -375,31 +381,6 @@ impl TestClient {
         response
     }
 }
-
-/// Validation glue: the application under `rgi::validate` in collecting
-/// mode, one validator per request so that the findings belong to it.
-mod validation {
-    use super::*;
-
-    /// The findings type of the validator.
-    pub type Finding = ValidationFinding;
-
-    pub fn serve(
-        app: Pipeline,
-        stream: MemoryStream,
-        conn_info: &ConnInfo,
-        config: &Config,
-    ) -> Vec<Finding> {
-        let log = app.log.clone();
-        if let Err(e) = serve_connection(&app, stream, conn_info, config) {
-            let _ = writeln!(log.clone(), "rgi::test: serve_connection failed: {e}");
-        }
-        Vec::new()
-    }
-}
-
-/// A validator finding (see [`crate::validate`]).
-pub type ValidationFinding = String;
 
 /// The server-side wrapper: error log capture and mounting.
 struct Pipeline {
@@ -494,7 +475,7 @@ pub struct TestResponse {
     headers: Vec<(String, Vec<u8>)>,
     body: Vec<u8>,
     raw: Vec<u8>,
-    findings: Vec<validation::Finding>,
+    findings: Vec<Finding>,
     log: Vec<u8>,
     problem: Option<String>,
 }
@@ -605,13 +586,17 @@ impl TestResponse {
 
     /// The validator's findings for this request (empty when validation is
     /// off).
-    pub fn findings(&self) -> &[validation::Finding] {
+    pub fn findings(&self) -> &[Finding] {
         &self.findings
     }
 
-    /// The validator's error findings, as text.
-    pub fn errors(&self) -> Vec<String> {
-        validation_errors(&self.findings)
+    /// The validator's findings of severity error (broken MUST rules).
+    pub fn errors(&self) -> Vec<Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .cloned()
+            .collect()
     }
 
     /// Panics unless the response is complete and no validator finding is an
@@ -623,10 +608,11 @@ impl TestResponse {
         }
         let errors = self.errors();
         if !errors.is_empty() {
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
             panic!(
                 "rgi::test: the validator found {} error(s):\n  {}\n{self:#?}",
                 errors.len(),
-                errors.join("\n  ")
+                lines.join("\n  ")
             );
         }
         self
@@ -659,10 +645,6 @@ impl TestResponse {
         }
         self
     }
-}
-
-fn validation_errors(findings: &[validation::Finding]) -> Vec<String> {
-    findings.to_vec()
 }
 
 /// Parses the first final response in `raw` (httparse for the head, own
@@ -812,6 +794,32 @@ mod tests {
         let response = client.get("/");
         assert_eq!(response.status(), 500);
         assert!(response.log().contains("about to fail"), "{response:?}");
+    }
+
+    #[test]
+    fn validation_findings_come_with_the_response() {
+        let bad = crate::app(|_env, start| {
+            start.start(
+                "200 OK",
+                [("Content-Type", "text/plain; charset=utf-8")].into(),
+            )?;
+            Ok(Body::from("a body for HEAD"))
+        });
+        let client = TestClient::new(bad);
+        let response = client.head("/");
+        assert!(response.body().is_empty(), "the server drops the body");
+        assert!(
+            response.findings().iter().any(|f| f.rule == "BODY-007"),
+            "{response:?}"
+        );
+        let missing = crate::app(|_env, _start| Ok(Body::from("never started")));
+        let response = TestClient::new(missing).get("/");
+        assert_eq!(response.status(), 500);
+        assert!(!response.errors().is_empty(), "{response:?}");
+        let result = std::panic::catch_unwind(|| {
+            response.assert_valid();
+        });
+        assert!(result.is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use super::finding::{Finding, Report, Severity, Side};
 use super::ids;
@@ -75,14 +75,20 @@ pub(crate) struct State {
     pub(crate) content_type: bool,
     // body
     pub(crate) written: u64,
+    // error stream (checked while `call` runs)
+    pub(crate) in_call: bool,
+    pub(crate) errors_tail: Vec<u8>,
+    pub(crate) errors_last: Option<u8>,
+    pub(crate) errors_bad_utf8: bool,
     pub(crate) write_failed: bool,
     pub(crate) produced: u64,
     pub(crate) yields: u64,
     pub(crate) returned: bool,
     pub(crate) finished: bool,
     pub(crate) closed: bool,
-    // middleware: another validator encloses this one
-    pub(crate) stacked: bool,
+    // middleware: the enclosing validator's request, if any
+    // (weak: the parent holds its children, so a strong link would leak)
+    pub(crate) parent: Option<Weak<Exchange>>,
     // middleware: exchanges of validators called inside this one's call,
     // with the inner yields already answered (MW-007) and the inner yields
     // already checked against `write` (MW-013)
@@ -230,16 +236,22 @@ impl Exchange {
     /// declared the same length is a middleware that changed the bytes and
     /// kept the length (MW-009).
     pub(crate) fn emit(&self, mut finding: Finding) {
-        let (stacked, inherited_length) = {
+        let (parent, inherited_length) = {
             let state = self.lock();
             let inherited = finding.rule == ids::BODY_LENGTH
                 && state.content_length.is_some()
-                && state
-                    .children
-                    .iter()
-                    .any(|c| c.ex.lock().content_length == state.content_length);
-            (state.stacked, inherited)
+                && state.children.iter().any(|c| {
+                    let child = c.ex.lock();
+                    child.content_length == state.content_length
+                        && child.content_length.is_some_and(|cl| {
+                            child.produced <= cl && (!child.ended || child.produced == cl)
+                        })
+                });
+            (state.parent.as_ref().and_then(Weak::upgrade), inherited)
         };
+        // What the enclosing validator also saw came from the real server,
+        // passed through by the middleware: not the middleware's fault.
+        let stacked = parent.is_some_and(|p| !p.has_emitted(finding.rule));
         let mut extra = None;
         if stacked && finding.side == Side::Server {
             finding.side = Side::Middleware;
@@ -288,6 +300,64 @@ impl Exchange {
             }
             self.config.emit(finding, Some(&self.errors));
         }
+    }
+
+    /// At the end of `call`: the application's error output is UTF-8 and
+    /// ends with a newline (ERRS-002).
+    pub(crate) fn check_error_lines(&self) {
+        let (bad, last, tail) = {
+            let state = self.lock();
+            (
+                state.errors_bad_utf8,
+                state.errors_last,
+                !state.errors_tail.is_empty(),
+            )
+        };
+        if bad || tail {
+            self.emit(app(
+                ids::ERRS_TEXT,
+                "the application wrote bytes that are not UTF-8 to the error stream".to_owned(),
+                "write UTF-8 text to the error stream (format bytes with escape_ascii or from_utf8_lossy)",
+            ));
+        }
+        if last.is_some_and(|b| b != b'\n') {
+            self.emit(app(
+                ids::ERRS_TEXT,
+                "the application's error output does not end with a newline".to_owned(),
+                "end every line written to the error stream with \"\\n\" (writeln!)",
+            ));
+        }
+    }
+
+    /// Records bytes the application wrote to the error stream.
+    pub(crate) fn on_error_output(&self, bytes: &[u8]) {
+        let mut state = self.lock();
+        if !state.in_call || bytes.is_empty() {
+            return;
+        }
+        state.errors_last = bytes.last().copied();
+        let mut data = std::mem::take(&mut state.errors_tail);
+        data.extend_from_slice(bytes);
+        let mut rest = &data[..];
+        while let Err(e) = std::str::from_utf8(rest) {
+            match e.error_len() {
+                Some(len) => {
+                    state.errors_bad_utf8 = true;
+                    rest = &rest[e.valid_up_to() + len..];
+                }
+                None => {
+                    // An incomplete sequence at the end: keep it for the
+                    // next write.
+                    state.errors_tail = rest[e.valid_up_to()..].to_vec();
+                    break;
+                }
+            }
+        }
+    }
+
+    /// True if a finding with rule `rule` was emitted for this request.
+    pub(crate) fn has_emitted(&self, rule: &str) -> bool {
+        lock(&self.emitted).iter().any(|(r, _)| *r == rule)
     }
 
     /// Emits every finding, in order (the first error panics in panic mode).

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use rgi::test::{TestClient, TestResponse};
 
-use crate::report::{Finding, FixtureResult};
+use rgi::validate::Severity as ValidateSeverity;
+
+use crate::report::{Finding, FixtureResult, Severity};
 use crate::wire::{read_and_check, RequestInfo};
 use crate::Fixture;
 
@@ -39,8 +41,17 @@ pub(crate) fn run_fixture<A: rgi::Application>(app: Arc<A>, fixture: &Fixture) -
 /// The `rgi::validate` findings of the request, as report findings.
 fn validation_findings(response: &TestResponse) -> Vec<Finding> {
     response
-        .errors()
-        .into_iter()
-        .map(|text| Finding::new("APP-001", text, ""))
+        .findings()
+        .iter()
+        .map(|f| Finding {
+            rule: f.rule.to_owned(),
+            severity: match f.severity {
+                ValidateSeverity::Error => Severity::Error,
+                ValidateSeverity::Warning => Severity::Warning,
+                _ => Severity::Note,
+            },
+            message: format!("{} (rgi::validate, {} side)", f.seen, f.side.as_str()),
+            fix: f.fix.to_owned(),
+        })
         .collect()
 }

@@ -4,12 +4,15 @@
 use rgi::{Body, Environ, StartResponse};
 use rgi_validator::{check_app, Runner};
 
-/// The README's hello world.
-fn hello(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+/// The README's hello world, with an empty body for HEAD (BODY-007).
+fn hello(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
     start.start(
         "200 OK",
         [("Content-Type", "text/plain; charset=utf-8")].into(),
     )?;
+    if env.get_str("REQUEST_METHOD") == Some("HEAD") {
+        return Ok(Body::empty());
+    }
     Ok(Body::from("Hello, world!"))
 }
 
@@ -68,6 +71,9 @@ fn fuller(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi:
         .into(),
     )?;
     let summary = format!("{method} {path:?} {} bytes\n", input.len());
+    if method == "HEAD" {
+        return Ok(Body::empty());
+    }
     if path.starts_with("/upload") {
         Ok(Body::lazy(vec![summary, "streamed\n".to_owned()]))
     } else {
@@ -89,7 +95,29 @@ fn a_fuller_app_passes_the_whole_catalogue() {
 
 #[test]
 fn demo_app_passes() {
-    check_app(rgi::simple_server::demo_app).assert_ok();
+    // Errors fail; the demo app returns its body for HEAD too (a BODY-007
+    // warning, which assert_ok allows).
+    let report = check_app(rgi::simple_server::demo_app);
+    report.assert_ok();
+    assert!(report.cites("BODY-007"), "{report}");
+}
+
+#[test]
+fn the_hello_example_app_is_correct_but_for_head() {
+    // The same application as examples/hello.rs.
+    let example = rgi::app(|_env, start| {
+        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+        Ok(Body::from("Hello, world!"))
+    });
+    let report = check_app(example);
+    report.assert_ok();
+    let rules: std::collections::BTreeSet<&str> =
+        report.findings().map(|(_, f)| f.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["BODY-007", "HDR-019"].into_iter().collect(),
+        "{report}"
+    );
 }
 
 #[test]
@@ -140,7 +168,7 @@ fn an_app_that_fails_on_non_utf8_paths_is_caught() {
     let failed: Vec<_> = report
         .results
         .iter()
-        .filter(|r| !r.findings.is_empty())
+        .filter(|r| r.findings.iter().any(|f| f.is_error()))
         .collect();
     assert_eq!(failed.len(), 1, "{report}");
     assert_eq!(failed[0].fixture, "get-non-utf8-path");
