@@ -962,7 +962,7 @@ pub static RULES: &[Rule] = &[
         id: "ERRS-002",
         level: Should,
         summary: "An application SHOULD write UTF-8 text in lines ending with \"\\n\"; the server MAY translate line endings for its log.",
-        enforced_by: NotCheckable("the content of log lines is the application's choice"),
+        enforced_by: Validator,
     },
     Rule {
         id: "ERRS-003",

@@ -45,7 +45,7 @@ fn serve<A: Application>(app: A, requests: &[u8]) -> (String, Report) {
         input: Cursor::new(requests.to_vec()),
         output: output.clone(),
     };
-    let config = simple_server::Config::default();
+    let config = simple_server::Config::default().access_log(false);
     simple_server::serve_connection(&validator, stream, &ConnInfo::default(), &config)
         .expect("serve_connection");
     validator.check_closed();

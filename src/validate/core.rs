@@ -75,6 +75,11 @@ pub(crate) struct State {
     pub(crate) content_type: bool,
     // body
     pub(crate) written: u64,
+    // error stream (checked while `call` runs)
+    pub(crate) in_call: bool,
+    pub(crate) errors_tail: Vec<u8>,
+    pub(crate) errors_last: Option<u8>,
+    pub(crate) errors_bad_utf8: bool,
     pub(crate) write_failed: bool,
     pub(crate) produced: u64,
     pub(crate) yields: u64,
@@ -294,6 +299,59 @@ impl Exchange {
                 emitted.push(key);
             }
             self.config.emit(finding, Some(&self.errors));
+        }
+    }
+
+    /// At the end of `call`: the application's error output is UTF-8 and
+    /// ends with a newline (ERRS-002).
+    pub(crate) fn check_error_lines(&self) {
+        let (bad, last, tail) = {
+            let state = self.lock();
+            (
+                state.errors_bad_utf8,
+                state.errors_last,
+                !state.errors_tail.is_empty(),
+            )
+        };
+        if bad || tail {
+            self.emit(app(
+                ids::ERRS_TEXT,
+                "the application wrote bytes that are not UTF-8 to the error stream".to_owned(),
+                "write UTF-8 text to the error stream (format bytes with escape_ascii or from_utf8_lossy)",
+            ));
+        }
+        if last.is_some_and(|b| b != b'\n') {
+            self.emit(app(
+                ids::ERRS_TEXT,
+                "the application's error output does not end with a newline".to_owned(),
+                "end every line written to the error stream with \"\\n\" (writeln!)",
+            ));
+        }
+    }
+
+    /// Records bytes the application wrote to the error stream.
+    pub(crate) fn on_error_output(&self, bytes: &[u8]) {
+        let mut state = self.lock();
+        if !state.in_call || bytes.is_empty() {
+            return;
+        }
+        state.errors_last = bytes.last().copied();
+        let mut data = std::mem::take(&mut state.errors_tail);
+        data.extend_from_slice(bytes);
+        let mut rest = &data[..];
+        while let Err(e) = std::str::from_utf8(rest) {
+            match e.error_len() {
+                Some(len) => {
+                    state.errors_bad_utf8 = true;
+                    rest = &rest[e.valid_up_to() + len..];
+                }
+                None => {
+                    // An incomplete sequence at the end: keep it for the
+                    // next write.
+                    state.errors_tail = rest[e.valid_up_to()..].to_vec();
+                    break;
+                }
+            }
         }
     }
 

@@ -70,6 +70,9 @@ pub(crate) const INPUT_BOUNDED: &str = "INPUT-001";
 pub(crate) const INPUT_TRUNCATED: &str = "INPUT-003";
 pub(crate) const INPUT_AFTER_FINISH: &str = "INPUT-007";
 
+// error stream
+pub(crate) const ERRS_TEXT: &str = "ERRS-002";
+
 // middleware
 pub(crate) const MW_RULES: &str = "MW-001";
 pub(crate) const MW_NEW_ENVIRON: &str = "MW-002";

@@ -105,6 +105,7 @@
 //! | HDR-001/002/003/005/006/008 | application | token names; no control bytes in values; no hop-by-hop or `Status` fields; `Content-Length` digits and consistent; no `Content-Type`/`Content-Length` on 1xx/204 |
 //! | HDR-009/010 (warnings) | application | no `Content-Type` on 304; `Content-Type` when there is content |
 //! | HDR-011..019 (advice) | application | trimmed and ASCII values; single-valued fields once; absolute `Location`; `Location` on redirects; quoted `ETag`; `WWW-Authenticate` on 401 and `Allow` on 405; one cookie per `Set-Cookie`; `charset` on `text/*` |
+//! | ERRS-002 (warning) | application | what the application writes to the error stream during `call` is UTF-8 and ends with a newline |
 //! | BODY-003, BODY-007 (warning) | application | bytes (`write` + body) equal `Content-Length`; no body bytes for HEAD, 1xx, 204, 304 |
 //! | BODY-008, BODY-016 | server | every body dropped; no pull after the end |
 //! | MW-001..009, MW-012, MW-013 | middleware | (validators stacked around it) server rules towards the inner app, capabilities and `REQUEST_URI` passed down, input replaced consistently, body returned at once and pulled one chunk per chunk, inner body dropped, `Content-Length` fixed after changing the body, a correct inner `StartResponse`, no inner body bytes through `write` |
@@ -201,6 +202,7 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::INPUT_BOUNDED,
     ids::INPUT_TRUNCATED,
     ids::INPUT_AFTER_FINISH,
+    ids::ERRS_TEXT,
     ids::MW_RULES,
     ids::MW_NEW_ENVIRON,
     ids::MW_CAPS,
@@ -308,16 +310,18 @@ impl<A: Application> Application for Validator<A> {
     ) -> Result<Body, AppError> {
         let real = environ.set_errors(Box::new(io::sink()));
         let errors: SharedErrors = Arc::new(Mutex::new(real));
-        environ.set_errors(Box::new(streams::ErrorsProxy {
-            errors: errors.clone(),
-        }));
         let ex = Arc::new(Exchange::new(
             self.config.clone(),
-            errors,
+            errors.clone(),
             self.open.clone(),
         ));
+        environ.set_errors(Box::new(streams::ErrorsProxy {
+            errors,
+            ex: ex.clone(),
+        }));
         {
             let mut state = ex.lock();
+            state.in_call = true;
             state.head = environ.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
             state.request_length = environ
                 .get_str("CONTENT_LENGTH")
@@ -339,6 +343,8 @@ impl<A: Application> Application for Validator<A> {
             self.app.call(environ, &mut checked)
         };
         entered.complete();
+        ex.lock().in_call = false;
+        ex.check_error_lines();
         match result {
             Ok(body) => Ok(body::returned(ex, body)),
             Err(err) => {

@@ -91,8 +91,9 @@ impl StartResponse for RecordingStart {
 }
 
 /// The application [`check_middleware`] puts under the middleware: it
-/// answers `200 OK`, `text/plain; charset=utf-8`, with a streamed body of
-/// [`ProbeApp::CHUNKS`] chunks, and counts how many chunks were pulled.
+/// reads the request body, answers `200 OK`, `text/plain; charset=utf-8`,
+/// with a streamed body of [`ProbeApp::CHUNKS`] chunks, and counts how many
+/// chunks were pulled.
 #[derive(Debug, Clone, Default)]
 pub struct ProbeApp {
     pulled: Arc<AtomicUsize>,
@@ -119,7 +120,9 @@ impl ProbeApp {
 }
 
 impl Application for ProbeApp {
-    fn call(&self, _env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    fn call(&self, env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+        // Read the request body, so that the input checks apply.
+        io::copy(env.input(), &mut io::sink())?;
         start.start(
             "200 OK",
             [("Content-Type", "text/plain; charset=utf-8")].into(),
@@ -133,16 +136,18 @@ impl Application for ProbeApp {
 }
 
 /// Checks a middleware: `factory` wraps a validated [`ProbeApp`] in the
-/// middleware, which is wrapped in a second validator; one `GET /probe`
-/// request (with `multithread`, `file_wrapper` and a [`ProbeExtension`] set)
-/// is driven through the stack and its body pulled one chunk at a time, then
-/// dropped. Returns the report of both validators.
+/// middleware, which is wrapped in a second validator; two requests are
+/// driven through the stack — `GET /probe`, then `POST /probe` with a
+/// 16-byte body — with `multithread`, `file_wrapper` and a
+/// [`ProbeExtension`] set; each response body is pulled one chunk at a
+/// time, then dropped. Returns the report of both validators.
 ///
 /// On top of every check of the two validators (the middleware is the
-/// server of the inner one and the application of the outer one), it
-/// records how many probe chunks were pulled before the first chunk reached
-/// the outer side: more than one is a middleware that drains the body
-/// before yielding (MW rule).
+/// server of the inner one and the application of the outer one: MW-001 to
+/// MW-013), it records how many probe chunks were pulled before the first
+/// chunk reached the outer side: more than one is a middleware that drains
+/// the body before yielding (MW-007, or MW-006 when it drained it inside
+/// `call`).
 ///
 /// ```
 /// use rgi::validate::check_middleware;
@@ -180,16 +185,24 @@ where
         .report(report.clone());
     let probe = ProbeApp::new();
     let outer = builder.clone().build(factory(builder.build(probe.clone())));
-    let mut env = sample_environ("GET", "/probe");
-    env.set_multithread(true);
-    env.set_file_wrapper(true);
-    env.extensions_mut().insert(ProbeExtension(7));
-    let mut start = RecordingStart::default();
-    if let Ok(mut body) = outer.call(&mut env, &mut start) {
+    for method in ["GET", "POST"] {
+        let mut env = sample_environ(method, "/probe");
+        env.set_multithread(true);
+        env.set_file_wrapper(true);
+        env.extensions_mut().insert(ProbeExtension(7));
+        if method == "POST" {
+            env.set("CONTENT_LENGTH", "16");
+            env.set_input(Box::new(io::Cursor::new(b"probe input body".to_vec())));
+        }
+        let before = probe.pulled();
+        let mut start = RecordingStart::default();
+        let Ok(mut body) = outer.call(&mut env, &mut start) else {
+            continue;
+        };
         let mut first = None;
         while let Some(Ok(chunk)) = body.next_chunk() {
             if !chunk.is_empty() && first.is_none() {
-                first = Some(probe.pulled());
+                first = Some(probe.pulled() - before);
             }
         }
         drop(body);
@@ -198,7 +211,7 @@ where
                 report.push(middleware(
                     ids::MW_PULL,
                     format!(
-                        "{pulled} of {} probe chunks were pulled before the first chunk reached the outer side",
+                        "{pulled} of {} probe chunks were pulled before the first chunk reached the outer side ({method})",
                         ProbeApp::CHUNKS
                     ),
                     "yield each chunk (or an empty one) as soon as the inner body yields it",
@@ -206,7 +219,6 @@ where
             }
         }
     }
-    drop(env);
     drop(outer);
     report
 }

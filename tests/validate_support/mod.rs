@@ -989,6 +989,32 @@ pub fn cases() -> Vec<Case> {
                 report
             },
         },
+        Case {
+            name: "non-UTF-8 error output",
+            rule: "ERRS-002",
+            run: || {
+                run(
+                    |e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        e.errors().write_all(b"caf\xe9\n")?;
+                        s.start("204 No Content", Headers::new())?;
+                        Ok(Body::empty())
+                    },
+                )
+            },
+        },
+        Case {
+            name: "error output without a final newline",
+            rule: "ERRS-002",
+            run: || {
+                run(
+                    |e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        write!(e.errors(), "no newline")?;
+                        s.start("204 No Content", Headers::new())?;
+                        Ok(Body::empty())
+                    },
+                )
+            },
+        },
         // ---- middleware (two validators around it) ----
         Case {
             name: "middleware breaks a server rule",
@@ -1070,6 +1096,26 @@ pub fn cases() -> Vec<Case> {
                 rgi::validate::check_middleware(|app| Mw {
                     inner: app,
                     kind: MwKind::Pairs,
+                })
+            },
+        },
+        Case {
+            name: "check_middleware finds a bad input replacement",
+            rule: "MW-004",
+            run: || {
+                rgi::validate::check_middleware(|app| Mw {
+                    inner: app,
+                    kind: MwKind::LongInput,
+                })
+            },
+        },
+        Case {
+            name: "check_middleware finds lost capabilities",
+            rule: "MW-003",
+            run: || {
+                rgi::validate::check_middleware(|app| Mw {
+                    inner: app,
+                    kind: MwKind::HidesMultithread,
                 })
             },
         },
