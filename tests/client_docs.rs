@@ -7,10 +7,7 @@ const README: &str = include_str!("../README.md");
 
 #[test]
 fn readme_starts_with_the_two_commands() {
-    let first_block = README
-        .split("```")
-        .nth(1)
-        .expect("README has a code block");
+    let first_block = README.split("```").nth(1).expect("README has a code block");
     let commands: Vec<&str> = first_block
         .lines()
         .skip(1) // the language tag
