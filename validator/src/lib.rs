@@ -43,6 +43,7 @@ pub fn check_app<A: rgi::Application>(app: A) -> Report {
 pub struct Runner {
     fixtures: Vec<Fixture>,
     timeout: Duration,
+    prefix: String,
 }
 
 impl Default for Runner {
@@ -58,6 +59,7 @@ impl Runner {
         Runner {
             fixtures: catalogue(),
             timeout: Duration::from_secs(10),
+            prefix: String::new(),
         }
     }
 
@@ -84,6 +86,13 @@ impl Runner {
     /// Sets the time allowed for each response.
     pub fn timeout(mut self, timeout: Duration) -> Runner {
         self.timeout = timeout;
+        self
+    }
+
+    /// Over the wire, puts `prefix` before every request path: for an
+    /// application served below a path (`/cgi-bin/app.cgi`, `/app`).
+    pub fn prefix(mut self, prefix: &str) -> Runner {
+        self.prefix = prefix.to_owned();
         self
     }
 
@@ -119,7 +128,7 @@ impl Runner {
                 .fixtures
                 .iter()
                 .filter(|f| f.wire)
-                .map(|f| client::run_fixture(&target, f, self.timeout))
+                .map(|f| client::run_fixture(&target, &f.with_prefix(&self.prefix), self.timeout))
                 .collect(),
         })
     }
