@@ -436,7 +436,6 @@ impl StartResponse for CheckedStart<'_> {
             let mut out = Vec::new();
             {
                 let mut state = self.ex.lock();
-                state.written += data.len() as u64;
                 state.on_bytes(data.len() as u64, &mut out);
             }
             self.ex.emit_all(out);
