@@ -13,7 +13,7 @@
 //!   `HTTP_CONTENT_TYPE`/`HTTP_CONTENT_LENGTH`, the URL scheme;
 //! * **the input stream**: never more bytes than `CONTENT_LENGTH`, EOF
 //!   stays EOF, an early EOF is an error, no reads after the response is
-//!   finished;
+//!   finished; **the error stream**: UTF-8 lines;
 //! * **start_response**: called once (or replaced with `start_error` before
 //!   the head is sent), the status form, header names and values, no
 //!   hop-by-hop or `Status` headers, `Content-Type` when there is a body and
@@ -45,18 +45,31 @@
 //! tests; the server turns the panic into a `500`.
 //!
 //! ```
-//! use rgi::{Body, Environ, StartResponse};
+//! use rgi::validate::{sample_environ, validator, RecordingStart};
+//! use rgi::{Application, Body, Environ, StartResponse};
 //!
-//! let app = rgi::validate::validator(rgi::app(|_env: &mut Environ, start: &mut dyn StartResponse| {
-//!     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+//! let app = validator(rgi::app(|_env: &mut Environ, start: &mut dyn StartResponse| {
+//!     start.start("200 OK", [("Content-Type", "text/plain; charset=utf-8")].into())?;
 //!     Ok(Body::from("hello"))
 //! }));
-//! # use rgi::Application;
-//! # let mut env = rgi::validate::sample_environ("GET", "/");
-//! # let mut rec = rgi::validate::RecordingStart::default();
-//! # let body = app.call(&mut env, &mut rec).unwrap();
-//! # assert_eq!(body.into_bytes().unwrap(), b"hello");
-//! // Hand `app` to a server; a broken response panics inside the request.
+//! // Hand `app` to a server, or drive it in-process as here.
+//! let body = app.call(&mut sample_environ("GET", "/"), &mut RecordingStart::default());
+//! assert_eq!(body.unwrap().into_bytes().unwrap(), b"hello");
+//! assert!(app.report().is_empty());
+//! ```
+//!
+//! A broken application panics inside the request:
+//!
+//! ```should_panic
+//! # use rgi::validate::{sample_environ, validator, RecordingStart};
+//! # use rgi::{Application, Body};
+//! let app = validator(rgi::app(|_env, start| {
+//!     start.start("200 OK", [("Content-Type", "text/plain; charset=utf-8"),
+//!                            ("Transfer-Encoding", "chunked")].into())?;
+//!     Ok(Body::from("hello"))
+//! }));
+//! // panics: rgi::validate: HDR-003: hop-by-hop header "Transfer-Encoding"; fix: remove it: ...
+//! let _ = app.call(&mut sample_environ("GET", "/"), &mut RecordingStart::default());
 //! ```
 //!
 //! **Collecting mode** — [`Validator::collecting`] or [`Validator::builder`]
