@@ -119,9 +119,11 @@ impl Runner {
     }
 
     /// Runs the fixtures over the wire against the server at `url`
-    /// (`http://host:port`), one connection per fixture.
+    /// (`http://host:port`), one connection per fixture. Fails (without a
+    /// report) when nothing accepts connections there.
     pub fn run_url(&self, url: &str) -> Result<Report, String> {
         let target = client::Target::parse(url)?;
+        target.reachable(self.timeout)?;
         Ok(Report {
             target: format!("server at {url}"),
             results: self
