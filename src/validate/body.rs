@@ -42,7 +42,7 @@ pub(crate) fn returned(ex: Arc<Exchange>, mut body: Body) -> Body {
             out.push(app(
                 ids::WRITE_FAILED_OK,
                 "write failed with an I/O error, yet call returned Ok".to_owned(),
-                "when write fails, return the error from call (write(..)?) : the response cannot complete",
+                "when write fails, return its error from call (write(..)?): the response cannot complete",
             ));
         }
         if let Some(length) = known {
