@@ -246,6 +246,12 @@ fn base64_example_over_the_wire() {
     let (head, body) = head_and_body(&out);
     assert!(head.starts_with("HTTP/1.1 400 Bad Request"), "{head}");
     assert_eq!(body, "Error: this form does not support POST parameters");
+    // HEAD: like the original, only GET is a form; the app keeps Content-Length.
+    let out = curl(&["--head", &server.url("/encode?mystring=x")]).expect("curl");
+    let (head, body) = head_and_body(&out);
+    assert!(head.starts_with("HTTP/1.1 400 Bad Request"), "{head}");
+    assert_eq!(header(&head, "content-length"), Some("50"), "{head}");
+    assert_eq!(body, "");
 }
 
 /// HTTP-015: curl sends `Expect: 100-continue` and waits (here up to 10 s)
