@@ -73,19 +73,20 @@ pub(crate) struct State {
     pub(crate) code: Option<u16>,
     pub(crate) content_length: Option<u64>,
     pub(crate) content_type: bool,
-    // body
-    pub(crate) written: u64,
+    pub(crate) write_failed: bool,
+    // body (bytes given to `write` count as body bytes)
+    pub(crate) produced: u64,
+    pub(crate) yields: u64,
+    pub(crate) returned: bool,
+    pub(crate) ended: bool,
+    pub(crate) failed: bool,
+    pub(crate) finished: bool,
+    pub(crate) closed: bool,
     // error stream (checked while `call` runs)
     pub(crate) in_call: bool,
     pub(crate) errors_tail: Vec<u8>,
     pub(crate) errors_last: Option<u8>,
     pub(crate) errors_bad_utf8: bool,
-    pub(crate) write_failed: bool,
-    pub(crate) produced: u64,
-    pub(crate) yields: u64,
-    pub(crate) returned: bool,
-    pub(crate) finished: bool,
-    pub(crate) closed: bool,
     // middleware: the enclosing validator's request, if any
     // (weak: the parent holds its children, so a strong link would leak)
     pub(crate) parent: Option<Weak<Exchange>>,
@@ -93,7 +94,6 @@ pub(crate) struct State {
     // with the inner yields already answered (MW-007) and the inner yields
     // already checked against `write` (MW-013)
     pub(crate) children: Vec<Child>,
-    pub(crate) ended: bool,
 }
 
 impl State {
@@ -463,6 +463,20 @@ impl Exchange {
             }
         }
         self.emit_all(out);
+    }
+
+    /// At the clean end of this body: an inner body that failed must not
+    /// end up as a complete-looking response (MW-015).
+    pub(crate) fn check_children_failed(&self) {
+        let failed = self.children().iter().any(|c| c.lock().failed);
+        if failed {
+            self.emit(middleware(
+                ids::MW_FAILURE,
+                "the inner body failed (yielded Err), but the middleware's body ended normally"
+                    .to_owned(),
+                "pass the inner Err on from your body so that the server aborts the response",
+            ));
+        }
     }
 
     /// At a `write` through this validator: bytes of an inner *body* must

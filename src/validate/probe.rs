@@ -13,27 +13,26 @@ use crate::start_response::{check_headers, check_status};
 use crate::{AppError, Application, Body, Environ, Error, Headers, StartResponse};
 
 /// An environ like a server builds for `method path` (the path may carry a
-/// `?query`): every required and recommended CGI key, `HTTP_HOST`, an
-/// empty input stream and
-/// a discarding error stream.
+/// `?query`): [`setup_testing_defaults`](crate::util::setup_testing_defaults)
+/// over `REQUEST_METHOD`, `PATH_INFO`, `QUERY_STRING` and `SERVER_PROTOCOL`
+/// `HTTP/1.1`, plus the recommended `REMOTE_ADDR`, `REMOTE_PORT`,
+/// `GATEWAY_INTERFACE` and `SERVER_SOFTWARE`; an empty input stream and a
+/// discarding error stream.
 ///
 /// ```
 /// let env = rgi::validate::sample_environ("GET", "/a/b?x=1");
 /// assert_eq!(env.get_str("PATH_INFO"), Some("/a/b"));
 /// assert_eq!(env.get_str("QUERY_STRING"), Some("x=1"));
+/// assert_eq!(env.get_str("REQUEST_URI"), Some("/a/b?x=1"));
 /// ```
 pub fn sample_environ(method: &str, path: &str) -> Environ {
     let (path_info, query) = path.split_once('?').unwrap_or((path, ""));
     let mut env = Environ::new();
     env.set("REQUEST_METHOD", method.to_owned());
-    env.set("SCRIPT_NAME", "");
     env.set("PATH_INFO", path_info.to_owned());
     env.set("QUERY_STRING", query.to_owned());
-    env.set("REQUEST_URI", path.to_owned());
-    env.set("SERVER_NAME", "localhost");
-    env.set("SERVER_PORT", "80");
     env.set("SERVER_PROTOCOL", "HTTP/1.1");
-    env.set("HTTP_HOST", "localhost");
+    crate::util::setup_testing_defaults(&mut env);
     env.set("REMOTE_ADDR", "127.0.0.1");
     env.set("REMOTE_PORT", "50000");
     env.set("GATEWAY_INTERFACE", "CGI/1.1");

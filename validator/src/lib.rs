@@ -43,6 +43,7 @@ pub fn check_app<A: rgi::Application>(app: A) -> Report {
 pub struct Runner {
     fixtures: Vec<Fixture>,
     timeout: Duration,
+    prefix: String,
 }
 
 impl Default for Runner {
@@ -58,6 +59,7 @@ impl Runner {
         Runner {
             fixtures: catalogue(),
             timeout: Duration::from_secs(10),
+            prefix: String::new(),
         }
     }
 
@@ -87,6 +89,13 @@ impl Runner {
         self
     }
 
+    /// Over the wire, puts `prefix` before every request path: for an
+    /// application served below a path (`/cgi-bin/app.cgi`, `/app`).
+    pub fn prefix(mut self, prefix: &str) -> Runner {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
     /// The fixtures this runner runs.
     pub fn fixtures(&self) -> &[Fixture] {
         &self.fixtures
@@ -110,16 +119,18 @@ impl Runner {
     }
 
     /// Runs the fixtures over the wire against the server at `url`
-    /// (`http://host:port`), one connection per fixture.
+    /// (`http://host:port`), one connection per fixture. Fails (without a
+    /// report) when nothing accepts connections there.
     pub fn run_url(&self, url: &str) -> Result<Report, String> {
         let target = client::Target::parse(url)?;
+        target.reachable(self.timeout)?;
         Ok(Report {
             target: format!("server at {url}"),
             results: self
                 .fixtures
                 .iter()
                 .filter(|f| f.wire)
-                .map(|f| client::run_fixture(&target, f, self.timeout))
+                .map(|f| client::run_fixture(&target, &f.with_prefix(&self.prefix), self.timeout))
                 .collect(),
         })
     }

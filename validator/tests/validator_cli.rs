@@ -153,6 +153,13 @@ fn usage_errors_exit_2() {
             .code(),
         Some(2)
     );
+    let unused = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = validator(&["--url", &format!("http://{unused}")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("cannot connect"), "{}", text(&out));
     let out = validator(&["--list"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("options-star"));
