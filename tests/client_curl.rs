@@ -250,7 +250,7 @@ fn base64_example_over_the_wire() {
     let out = curl(&["--head", &server.url("/encode?mystring=x")]).expect("curl");
     let (head, body) = head_and_body(&out);
     assert!(head.starts_with("HTTP/1.1 400 Bad Request"), "{head}");
-    assert_eq!(header(&head, "content-length"), Some("50"), "{head}");
+    assert_eq!(header(&head, "content-length"), Some("49"), "{head}");
     assert_eq!(body, "");
 }
 
