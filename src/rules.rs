@@ -350,31 +350,31 @@ pub static RULES: &[Rule] = &[
         id: "ENV-024",
         level: Should,
         summary: "`REMOTE_ADDR` SHOULD be present: the IP address of the peer in text form (IPv6 without brackets); it is the immediate peer, which may be a proxy.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-025",
         level: Should,
         summary: "`REMOTE_PORT` SHOULD be present: the peer's port in decimal digits.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-026",
         level: Should,
         summary: "`GATEWAY_INTERFACE` SHOULD be present with the value \"CGI/1.1\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-027",
         level: Should,
         summary: "`SERVER_SOFTWARE` SHOULD be present: the server's product name and version, such as \"rgi-simple/0.1\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-028",
         level: Should,
         summary: "A key that does not apply to the request (`REMOTE_USER` without authentication, `HTTPS` on plain HTTP) SHOULD be absent rather than empty; over TLS the server SHOULD set `HTTPS` to \"on\".",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-029",
@@ -398,7 +398,7 @@ pub static RULES: &[Rule] = &[
         id: "ENV-032",
         level: Must,
         summary: "A header value reaches the environ with its leading and trailing spaces and tabs removed and every other byte unchanged.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-033",
@@ -556,7 +556,7 @@ pub static RULES: &[Rule] = &[
         id: "START-008",
         level: Must,
         summary: "`start` and `start_error` store the status and headers and transmit nothing; the server sends the head at the first call to `write` (even with no data), or when the body produces its first non-empty chunk, or when the body ends without producing a byte, never earlier.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-009",
@@ -586,7 +586,7 @@ pub static RULES: &[Rule] = &[
         id: "START-013",
         level: Should,
         summary: "An application SHOULD call `start_error` only while handling an error: middleware may take it as the signal to substitute its own error page.",
-        enforced_by: NotCheckable("the intent of a call is not visible"),
+        enforced_by: Validator,
     },
     Rule {
         id: "START-014",
@@ -598,13 +598,13 @@ pub static RULES: &[Rule] = &[
         id: "START-015",
         level: Must,
         summary: "After `write` has failed with an I/O error, later calls to `write` fail too and the server sends nothing more for this response.",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "START-016",
         level: Should,
         summary: "An application whose `write` failed SHOULD return `Err` promptly, since its response can no longer complete.",
-        enforced_by: NotCheckable("promptness is not observable"),
+        enforced_by: Validator,
     },
     Rule {
         id: "START-017",
@@ -962,7 +962,7 @@ pub static RULES: &[Rule] = &[
         id: "ERRS-002",
         level: Should,
         summary: "An application SHOULD write UTF-8 text in lines ending with \"\\n\"; the server MAY translate line endings for its log.",
-        enforced_by: NotCheckable("the content of log lines is the application's choice"),
+        enforced_by: Validator,
     },
     Rule {
         id: "ERRS-003",
@@ -1138,7 +1138,7 @@ pub static RULES: &[Rule] = &[
         id: "MW-015",
         level: Must,
         summary: "A middleware passes on an inner failure (`Err` from `call` or from the inner body) unless it can still replace the whole response; it never turns an aborted inner response into one that looks complete.",
-        enforced_by: NotCheckable("needs knowledge of what the middleware intended"),
+        enforced_by: Validator,
     },
     Rule {
         id: "MW-016",

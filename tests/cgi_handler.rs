@@ -133,8 +133,24 @@ fn head_requests_get_headers_but_no_body() {
         Ok(Body::from("twelve bytes"))
     });
     let (head, body, _) = run(app, &[("REQUEST_METHOD", b"HEAD")], b"");
-    assert!(head.contains("Content-Length: 12\r\n"), "{head}");
+    // No computed Content-Length for HEAD (BODY-009): a HEAD body may be
+    // empty on purpose (BODY-007).
+    assert_eq!(
+        head, "Status: 200 OK\r\nContent-Type: text/plain\r\n",
+        "{head}"
+    );
     assert!(body.is_empty());
+    let declared = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
+        start.start(
+            "200 OK",
+            [("Content-Type", "text/plain"), ("Content-Length", "12")].into(),
+        )?;
+        Ok(Body::empty())
+    });
+    let (head, body, log) = run(declared, &[("REQUEST_METHOD", b"HEAD")], b"");
+    assert!(head.contains("Content-Length: 12\r\n"), "kept: {head}");
+    assert!(body.is_empty());
+    assert!(!log.contains("BODY-004"), "no truncation for HEAD: {log}");
 }
 
 #[test]

@@ -423,3 +423,39 @@ fn input_reads_are_passed_through_unchanged() {
     assert_eq!(out, b"line 1\n|rest");
     assert!(app.report().is_empty(), "{}", app.report());
 }
+
+#[test]
+fn server_faults_passed_through_a_middleware_are_not_blamed_on_it() {
+    // The server forgot REMOTE_ADDR, feeds too many input bytes and accepts
+    // a hop-by-hop header; a transparent middleware passes all of it on.
+    let mut e = env("POST", "/");
+    e.remove("REMOTE_ADDR");
+    e.set("CONTENT_LENGTH", "1");
+    e.set_input(Box::new(Cursor::new(b"too long".to_vec())));
+    let report = stacked_with(
+        MwKind::Transparent,
+        |env: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+            std::io::Read::read_to_end(env.input(), &mut Vec::new())?;
+            s.start(
+                "200 OK",
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Keep-Alive", "timeout=5"),
+                ]
+                .into(),
+            )?;
+            Ok(Body::from("x"))
+        },
+        e,
+        &mut LaxStart::default(),
+    );
+    for rule in ["ENV-024", "INPUT-001", "HDR-003"] {
+        assert!(report.contains(rule), "{rule} missing:\n{report}");
+    }
+    let blamed: Vec<_> = report
+        .findings()
+        .into_iter()
+        .filter(|f| f.side == Side::Middleware || f.rule.starts_with("MW-"))
+        .collect();
+    assert!(blamed.is_empty(), "{blamed:?}");
+}

@@ -39,7 +39,8 @@
 //!   (no `CONTENT_LENGTH`: an empty body), and standard error as
 //!   `rgi.errors`;
 //! * checks the status and headers as every rgi server does, computes a
-//!   `Content-Length` for bodies of known length, never sends more bytes than
+//!   `Content-Length` for bodies of known length (not for HEAD: BODY-009),
+//!   never sends more bytes than
 //!   a declared `Content-Length`, and sends no body for `HEAD` requests and
 //!   1xx/204/304 responses (RFC 3875 section 4.3.3);
 //! * answers `500 Internal Server Error` when the application fails or panics
@@ -202,7 +203,9 @@ where
 /// Sends the body: the head first (with a computed `Content-Length` when the
 /// length is known), then the chunks, within the declared length.
 fn finish(start: &mut CgiStart<'_>, environ: &mut Environ, mut body: Body) -> io::Result<()> {
-    if !start.sent && start.declared.is_none() && !start.forbids_body() {
+    // BODY-009: no computed length for HEAD, whose body may be empty on
+    // purpose (BODY-007) while GET's is not.
+    if !start.sent && start.declared.is_none() && !start.suppress_body() {
         if let Some(len) = body.known_length() {
             if let Some((_, headers)) = start.status.as_mut() {
                 headers.add("Content-Length", len.to_string());

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use super::finding::{Finding, Report, Severity, Side};
 use super::ids;
@@ -73,20 +73,27 @@ pub(crate) struct State {
     pub(crate) code: Option<u16>,
     pub(crate) content_length: Option<u64>,
     pub(crate) content_type: bool,
-    // body
-    pub(crate) written: u64,
+    pub(crate) write_failed: bool,
+    // body (bytes given to `write` count as body bytes)
     pub(crate) produced: u64,
     pub(crate) yields: u64,
     pub(crate) returned: bool,
+    pub(crate) ended: bool,
+    pub(crate) failed: bool,
     pub(crate) finished: bool,
     pub(crate) closed: bool,
-    // middleware: another validator encloses this one
-    pub(crate) stacked: bool,
+    // error stream (checked while `call` runs)
+    pub(crate) in_call: bool,
+    pub(crate) errors_tail: Vec<u8>,
+    pub(crate) errors_last: Option<u8>,
+    pub(crate) errors_bad_utf8: bool,
+    // middleware: the enclosing validator's request, if any
+    // (weak: the parent holds its children, so a strong link would leak)
+    pub(crate) parent: Option<Weak<Exchange>>,
     // middleware: exchanges of validators called inside this one's call,
     // with the inner yields already answered (MW-007) and the inner yields
     // already checked against `write` (MW-013)
     pub(crate) children: Vec<Child>,
-    pub(crate) ended: bool,
 }
 
 impl State {
@@ -229,16 +236,22 @@ impl Exchange {
     /// declared the same length is a middleware that changed the bytes and
     /// kept the length (MW-009).
     pub(crate) fn emit(&self, mut finding: Finding) {
-        let (stacked, inherited_length) = {
+        let (parent, inherited_length) = {
             let state = self.lock();
             let inherited = finding.rule == ids::BODY_LENGTH
                 && state.content_length.is_some()
-                && state
-                    .children
-                    .iter()
-                    .any(|c| c.ex.lock().content_length == state.content_length);
-            (state.stacked, inherited)
+                && state.children.iter().any(|c| {
+                    let child = c.ex.lock();
+                    child.content_length == state.content_length
+                        && child.content_length.is_some_and(|cl| {
+                            child.produced <= cl && (!child.ended || child.produced == cl)
+                        })
+                });
+            (state.parent.as_ref().and_then(Weak::upgrade), inherited)
         };
+        // What the enclosing validator also saw came from the real server,
+        // passed through by the middleware: not the middleware's fault.
+        let stacked = parent.is_some_and(|p| !p.has_emitted(finding.rule));
         let mut extra = None;
         if stacked && finding.side == Side::Server {
             finding.side = Side::Middleware;
@@ -287,6 +300,64 @@ impl Exchange {
             }
             self.config.emit(finding, Some(&self.errors));
         }
+    }
+
+    /// At the end of `call`: the application's error output is UTF-8 and
+    /// ends with a newline (ERRS-002).
+    pub(crate) fn check_error_lines(&self) {
+        let (bad, last, tail) = {
+            let state = self.lock();
+            (
+                state.errors_bad_utf8,
+                state.errors_last,
+                !state.errors_tail.is_empty(),
+            )
+        };
+        if bad || tail {
+            self.emit(app(
+                ids::ERRS_TEXT,
+                "the application wrote bytes that are not UTF-8 to the error stream".to_owned(),
+                "write UTF-8 text to the error stream (format bytes with escape_ascii or from_utf8_lossy)",
+            ));
+        }
+        if last.is_some_and(|b| b != b'\n') {
+            self.emit(app(
+                ids::ERRS_TEXT,
+                "the application's error output does not end with a newline".to_owned(),
+                "end every line written to the error stream with \"\\n\" (writeln!)",
+            ));
+        }
+    }
+
+    /// Records bytes the application wrote to the error stream.
+    pub(crate) fn on_error_output(&self, bytes: &[u8]) {
+        let mut state = self.lock();
+        if !state.in_call || bytes.is_empty() {
+            return;
+        }
+        state.errors_last = bytes.last().copied();
+        let mut data = std::mem::take(&mut state.errors_tail);
+        data.extend_from_slice(bytes);
+        let mut rest = &data[..];
+        while let Err(e) = std::str::from_utf8(rest) {
+            match e.error_len() {
+                Some(len) => {
+                    state.errors_bad_utf8 = true;
+                    rest = &rest[e.valid_up_to() + len..];
+                }
+                None => {
+                    // An incomplete sequence at the end: keep it for the
+                    // next write.
+                    state.errors_tail = rest[e.valid_up_to()..].to_vec();
+                    break;
+                }
+            }
+        }
+    }
+
+    /// True if a finding with rule `rule` was emitted for this request.
+    pub(crate) fn has_emitted(&self, rule: &str) -> bool {
+        lock(&self.emitted).iter().any(|(r, _)| *r == rule)
     }
 
     /// Emits every finding, in order (the first error panics in panic mode).
@@ -392,6 +463,20 @@ impl Exchange {
             }
         }
         self.emit_all(out);
+    }
+
+    /// At the clean end of this body: an inner body that failed must not
+    /// end up as a complete-looking response (MW-015).
+    pub(crate) fn check_children_failed(&self) {
+        let failed = self.children().iter().any(|c| c.lock().failed);
+        if failed {
+            self.emit(middleware(
+                ids::MW_FAILURE,
+                "the inner body failed (yielded Err), but the middleware's body ended normally"
+                    .to_owned(),
+                "pass the inner Err on from your body so that the server aborts the response",
+            ));
+        }
     }
 
     /// At a `write` through this validator: bytes of an inner *body* must

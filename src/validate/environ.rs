@@ -135,6 +135,74 @@ pub(crate) fn check_environ(env: &Environ) -> Vec<Finding> {
             "for a chunked request body set input_terminated and leave CONTENT_LENGTH out; for a Content-Length body set CONTENT_LENGTH and leave input_terminated false",
         ));
     }
+    for (key, rule, what) in [
+        ("REMOTE_ADDR", ids::ENV_REMOTE_ADDR, "the peer's IP address"),
+        ("REMOTE_PORT", ids::ENV_REMOTE_PORT, "the peer's port"),
+        ("GATEWAY_INTERFACE", ids::ENV_GATEWAY, "\"CGI/1.1\""),
+        (
+            "SERVER_SOFTWARE",
+            ids::ENV_SOFTWARE,
+            "the server's name/version",
+        ),
+    ] {
+        if !env.contains(key) {
+            out.push(server(
+                rule,
+                format!("the environ has no {key} ({what})"),
+                "set REMOTE_ADDR, REMOTE_PORT (digits), GATEWAY_INTERFACE (\"CGI/1.1\") and SERVER_SOFTWARE",
+            ));
+        }
+    }
+    if let Some(port) = env.get("REMOTE_PORT") {
+        if !digits(port.as_bytes()) {
+            out.push(server(
+                ids::ENV_REMOTE_PORT,
+                format!("REMOTE_PORT is {port:?}"),
+                "REMOTE_PORT is the peer's port in decimal digits",
+            ));
+        }
+    }
+    if let Some(gateway) = env.get("GATEWAY_INTERFACE") {
+        if gateway != "CGI/1.1" {
+            out.push(server(
+                ids::ENV_GATEWAY,
+                format!("GATEWAY_INTERFACE is {gateway:?}"),
+                "set GATEWAY_INTERFACE to \"CGI/1.1\"",
+            ));
+        }
+    }
+    for key in ["REMOTE_USER", "HTTPS", "AUTH_TYPE", "REMOTE_HOST"] {
+        if env.get(key).is_some_and(|v| v.is_empty()) {
+            out.push(server(
+                ids::ENV_NOT_EMPTY,
+                format!("{key} is present but empty"),
+                "leave out keys that do not apply to the request instead of setting them to \"\"",
+            ));
+        }
+    }
+    if env.url_scheme() == "https" && env.get("HTTPS").is_some_and(|v| v != "on") {
+        out.push(server(
+            ids::ENV_NOT_EMPTY,
+            format!("the scheme is https but HTTPS is {:?}", env.get("HTTPS")),
+            "over TLS set HTTPS to \"on\"",
+        ));
+    }
+    if let Some((key, value)) = env.iter().find(|(k, v)| {
+        k.starts_with("HTTP_")
+            && (v
+                .as_bytes()
+                .first()
+                .is_some_and(|b| *b == b' ' || *b == b'\t')
+                || v.as_bytes()
+                    .last()
+                    .is_some_and(|b| *b == b' ' || *b == b'\t'))
+    }) {
+        out.push(server(
+            ids::ENV_TRIMMED,
+            format!("{key} is {value:?}, with surrounding whitespace"),
+            "remove leading and trailing spaces and tabs from header values before putting them in the environ",
+        ));
+    }
     if let Some((key, _)) = env.iter().find(|(k, _)| !cgi_key(k)) {
         out.push(server(
             ids::ENV_KEYS,
@@ -168,6 +236,10 @@ mod tests {
             ("SERVER_PORT", "80"),
             ("SERVER_PROTOCOL", "HTTP/1.1"),
             ("REQUEST_URI", "/"),
+            ("REMOTE_ADDR", "127.0.0.1"),
+            ("REMOTE_PORT", "5000"),
+            ("GATEWAY_INTERFACE", "CGI/1.1"),
+            ("SERVER_SOFTWARE", "test/1"),
         ] {
             env.set(k, v);
         }
@@ -204,6 +276,24 @@ mod tests {
         let mut env = good();
         env.remove("SERVER_PORT");
         assert_eq!(rules(&env), [ids::ENV_SERVER_PORT]);
+        for (key, value, rule) in [
+            ("REMOTE_PORT", "x", ids::ENV_REMOTE_PORT),
+            ("GATEWAY_INTERFACE", "CGI/1.0", ids::ENV_GATEWAY),
+            ("REMOTE_USER", "", ids::ENV_NOT_EMPTY),
+            ("HTTP_ACCEPT", " text/html", ids::ENV_TRIMMED),
+        ] {
+            let mut env = good();
+            env.set(key, value);
+            assert_eq!(rules(&env), [rule], "{key}={value:?}");
+        }
+        for (key, rule) in [
+            ("REMOTE_ADDR", ids::ENV_REMOTE_ADDR),
+            ("SERVER_SOFTWARE", ids::ENV_SOFTWARE),
+        ] {
+            let mut env = good();
+            env.remove(key);
+            assert_eq!(rules(&env), [rule], "{key} missing");
+        }
         let mut env = good();
         env.set("rgi.version", "1.0");
         assert_eq!(rules(&env), [ids::ENV_KEYS]);

@@ -208,6 +208,34 @@ impl Report {
         rules
     }
 
+    /// Panics, listing every finding, unless the report is empty: for the
+    /// end of a test.
+    ///
+    /// ```
+    /// rgi::validate::Report::new().assert_clean();
+    /// ```
+    #[track_caller]
+    pub fn assert_clean(&self) {
+        if !self.is_empty() {
+            panic!("rgi::validate: {} findings:\n{self}", self.len());
+        }
+    }
+
+    /// Panics, listing them, if there are findings of severity
+    /// [`Severity::Error`] (warnings and advice are allowed).
+    #[track_caller]
+    pub fn assert_no_errors(&self) {
+        let errors = self.errors();
+        if !errors.is_empty() {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            panic!(
+                "rgi::validate: {} errors:\n{}",
+                errors.len(),
+                list.join("\n")
+            );
+        }
+    }
+
     /// The findings of severity [`Severity::Error`].
     pub fn errors(&self) -> Vec<Finding> {
         self.lock()

@@ -18,6 +18,12 @@ pub(crate) const ENV_PROTOCOL: &str = "ENV-013";
 pub(crate) const ENV_REQUEST_URI: &str = "ENV-014";
 pub(crate) const ENV_URL_SCHEME: &str = "ENV-016";
 pub(crate) const ENV_TERMINATED: &str = "ENV-021";
+pub(crate) const ENV_REMOTE_ADDR: &str = "ENV-024";
+pub(crate) const ENV_REMOTE_PORT: &str = "ENV-025";
+pub(crate) const ENV_GATEWAY: &str = "ENV-026";
+pub(crate) const ENV_SOFTWARE: &str = "ENV-027";
+pub(crate) const ENV_NOT_EMPTY: &str = "ENV-028";
+pub(crate) const ENV_TRIMMED: &str = "ENV-032";
 pub(crate) const ENV_KEYS: &str = "ENV-034";
 
 // start_response
@@ -27,8 +33,12 @@ pub(crate) const START_REASON_ASCII: &str = "START-004";
 pub(crate) const START_TWICE: &str = "START-005";
 pub(crate) const START_REFUSAL: &str = "START-006";
 pub(crate) const START_AFTER_SENT: &str = "START-007";
+pub(crate) const START_STORES: &str = "START-008";
+pub(crate) const START_ERROR_USE: &str = "START-013";
 pub(crate) const WRITE_BEFORE_START: &str = "START-009";
 pub(crate) const START_ERROR_FAILED: &str = "START-014";
+pub(crate) const WRITE_FAILED: &str = "START-015";
+pub(crate) const WRITE_FAILED_OK: &str = "START-016";
 pub(crate) const HEADERS_SENT: &str = "START-017";
 pub(crate) const START_INTERIM: &str = "START-018";
 
@@ -62,6 +72,9 @@ pub(crate) const INPUT_BOUNDED: &str = "INPUT-001";
 pub(crate) const INPUT_TRUNCATED: &str = "INPUT-003";
 pub(crate) const INPUT_AFTER_FINISH: &str = "INPUT-007";
 
+// error stream
+pub(crate) const ERRS_TEXT: &str = "ERRS-002";
+
 // middleware
 pub(crate) const MW_RULES: &str = "MW-001";
 pub(crate) const MW_NEW_ENVIRON: &str = "MW-002";
@@ -74,6 +87,7 @@ pub(crate) const MW_CLOSE: &str = "MW-008";
 pub(crate) const MW_LENGTH: &str = "MW-009";
 pub(crate) const MW_START: &str = "MW-012";
 pub(crate) const MW_WRITE: &str = "MW-013";
+pub(crate) const MW_FAILURE: &str = "MW-015";
 
 /// SHOULD rules about HTTP hygiene rather than the rgi contract: reported
 /// as [`Severity::Advice`].

@@ -13,7 +13,7 @@
 //!   `HTTP_CONTENT_TYPE`/`HTTP_CONTENT_LENGTH`, the URL scheme;
 //! * **the input stream**: never more bytes than `CONTENT_LENGTH`, EOF
 //!   stays EOF, an early EOF is an error, no reads after the response is
-//!   finished;
+//!   finished; **the error stream**: UTF-8 lines;
 //! * **start_response**: called once (or replaced with `start_error` before
 //!   the head is sent), the status form, header names and values, no
 //!   hop-by-hop or `Status` headers, `Content-Type` when there is a body and
@@ -45,18 +45,31 @@
 //! tests; the server turns the panic into a `500`.
 //!
 //! ```
-//! use rgi::{Body, Environ, StartResponse};
+//! use rgi::validate::{sample_environ, validator, RecordingStart};
+//! use rgi::{Application, Body, Environ, StartResponse};
 //!
-//! let app = rgi::validate::validator(rgi::app(|_env: &mut Environ, start: &mut dyn StartResponse| {
-//!     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+//! let app = validator(rgi::app(|_env: &mut Environ, start: &mut dyn StartResponse| {
+//!     start.start("200 OK", [("Content-Type", "text/plain; charset=utf-8")].into())?;
 //!     Ok(Body::from("hello"))
 //! }));
-//! # use rgi::Application;
-//! # let mut env = rgi::validate::sample_environ("GET", "/");
-//! # let mut rec = rgi::validate::RecordingStart::default();
-//! # let body = app.call(&mut env, &mut rec).unwrap();
-//! # assert_eq!(body.into_bytes().unwrap(), b"hello");
-//! // Hand `app` to a server; a broken response panics inside the request.
+//! // Hand `app` to a server, or drive it in-process as here.
+//! let body = app.call(&mut sample_environ("GET", "/"), &mut RecordingStart::default());
+//! assert_eq!(body.unwrap().into_bytes().unwrap(), b"hello");
+//! assert!(app.report().is_empty());
+//! ```
+//!
+//! A broken application panics inside the request:
+//!
+//! ```should_panic
+//! # use rgi::validate::{sample_environ, validator, RecordingStart};
+//! # use rgi::{Application, Body};
+//! let app = validator(rgi::app(|_env, start| {
+//!     start.start("200 OK", [("Content-Type", "text/plain; charset=utf-8"),
+//!                            ("Transfer-Encoding", "chunked")].into())?;
+//!     Ok(Body::from("hello"))
+//! }));
+//! // panics: rgi::validate: HDR-003: hop-by-hop header "Transfer-Encoding"; fix: remove it: ...
+//! let _ = app.call(&mut sample_environ("GET", "/"), &mut RecordingStart::default());
 //! ```
 //!
 //! **Collecting mode** — [`Validator::collecting`] or [`Validator::builder`]
@@ -90,6 +103,28 @@
 //! warnings to errors ([`deny_warnings`](ValidatorBuilder::deny_warnings)),
 //! and silences rules for deliberate negative tests
 //! ([`allow`](ValidatorBuilder::allow)).
+//!
+//! # Checks and their rules
+//!
+//! | Rule | Side | Check |
+//! |---|---|---|
+//! | ENV-003/004/005/007/011/012/013/014 | server | required keys present (`REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO`, `QUERY_STRING`, `SERVER_NAME`, `SERVER_PORT`, `SERVER_PROTOCOL`, `REQUEST_URI`) and of the right form: method a token, `SCRIPT_NAME` `""` or `/…` but not `/`, `PATH_INFO` `""` or `/…` (`*` for `OPTIONS *`), port digits, protocol `HTTP/d.d` |
+//! | ENV-009, ENV-010, ENV-016, ENV-021, ENV-034 | server | `CONTENT_LENGTH` digits; no `HTTP_CONTENT_TYPE`/`HTTP_CONTENT_LENGTH`; scheme `http`/`https`; `input_terminated` excludes `CONTENT_LENGTH`; only CGI-style keys in the map |
+//! | ENV-024..028, ENV-032 (warnings) | server | `REMOTE_ADDR`, `REMOTE_PORT` (digits), `GATEWAY_INTERFACE` = `CGI/1.1`, `SERVER_SOFTWARE` present; no empty `REMOTE_USER`/`HTTPS`/…; `HTTP_*` values trimmed |
+//! | INPUT-001, INPUT-003, INPUT-007 | server, application | no byte past `CONTENT_LENGTH` (none at all without it, unless `input_terminated`), EOF stays EOF; an early clean EOF; reads after the response finished (by the app) and bytes returned then (by the server) |
+//! | START-002/003/005/007/009/014 | application | `start` before `Ok`; status form; one `start`; `Err` after a failed `start_error`; `write` before `start` |
+//! | START-004, START-013, START-016, START-018 (warnings) | application | ASCII reason phrase; `start_error` only with an error status; `Err` after a failed `write`; no 1xx final status |
+//! | START-005/006/007/008/009/015/017, HDR-001..006 | server | the server's `StartResponse` refuses what it must (naming the rule), stores without sending, fails `write` for good after an I/O error, and reports `headers_sent()` after `write` |
+//! | HDR-001/002/003/005/006/008 | application | token names; no control bytes in values; no hop-by-hop or `Status` fields; `Content-Length` digits and consistent; no `Content-Type`/`Content-Length` on 1xx/204 |
+//! | HDR-009/010 (warnings) | application | no `Content-Type` on 304; `Content-Type` when there is content |
+//! | HDR-011..019 (advice) | application | trimmed and ASCII values; single-valued fields once; absolute `Location`; `Location` on redirects; quoted `ETag`; `WWW-Authenticate` on 401 and `Allow` on 405; one cookie per `Set-Cookie`; `charset` on `text/*` |
+//! | ERRS-002 (warning) | application | what the application writes to the error stream during `call` is UTF-8 and ends with a newline |
+//! | BODY-003, BODY-007 (warning) | application | bytes (`write` + body) equal `Content-Length`; no body bytes for HEAD, 1xx, 204, 304 |
+//! | BODY-008, BODY-016 | server | every body dropped; no pull after the end |
+//! | MW-001..009, MW-012, MW-013, MW-015 | middleware | (validators stacked around it) server rules towards the inner app, capabilities and `REQUEST_URI` passed down, input replaced consistently, body returned at once and pulled one chunk per chunk, inner body dropped, `Content-Length` fixed after changing the body, a correct inner `StartResponse`, no inner body bytes through `write`, an inner body failure passed on |
+//!
+//! [`CHECKED_RULES`] lists them; `tests/validate_coverage.rs` keeps it, the
+//! zoo of broken applications and the marks in [`rules::RULES`](crate::rules::RULES) in step.
 //!
 //! # What cannot be checked here
 //!
@@ -137,6 +172,12 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::ENV_REQUEST_URI,
     ids::ENV_URL_SCHEME,
     ids::ENV_TERMINATED,
+    ids::ENV_REMOTE_ADDR,
+    ids::ENV_REMOTE_PORT,
+    ids::ENV_GATEWAY,
+    ids::ENV_SOFTWARE,
+    ids::ENV_NOT_EMPTY,
+    ids::ENV_TRIMMED,
     ids::ENV_KEYS,
     ids::START_MISSING,
     ids::START_STATUS,
@@ -144,8 +185,12 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::START_TWICE,
     ids::START_REFUSAL,
     ids::START_AFTER_SENT,
+    ids::START_STORES,
+    ids::START_ERROR_USE,
     ids::WRITE_BEFORE_START,
     ids::START_ERROR_FAILED,
+    ids::WRITE_FAILED,
+    ids::WRITE_FAILED_OK,
     ids::HEADERS_SENT,
     ids::START_INTERIM,
     ids::HDR_NAME,
@@ -172,6 +217,7 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::INPUT_BOUNDED,
     ids::INPUT_TRUNCATED,
     ids::INPUT_AFTER_FINISH,
+    ids::ERRS_TEXT,
     ids::MW_RULES,
     ids::MW_NEW_ENVIRON,
     ids::MW_CAPS,
@@ -183,6 +229,7 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::MW_LENGTH,
     ids::MW_START,
     ids::MW_WRITE,
+    ids::MW_FAILURE,
 ];
 
 /// Wraps `app` in a validator in panic mode: the first error panics with
@@ -279,16 +326,18 @@ impl<A: Application> Application for Validator<A> {
     ) -> Result<Body, AppError> {
         let real = environ.set_errors(Box::new(io::sink()));
         let errors: SharedErrors = Arc::new(Mutex::new(real));
-        environ.set_errors(Box::new(streams::ErrorsProxy {
-            errors: errors.clone(),
-        }));
         let ex = Arc::new(Exchange::new(
             self.config.clone(),
-            errors,
+            errors.clone(),
             self.open.clone(),
         ));
+        environ.set_errors(Box::new(streams::ErrorsProxy {
+            errors,
+            ex: ex.clone(),
+        }));
         {
             let mut state = ex.lock();
+            state.in_call = true;
             state.head = environ.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
             state.request_length = environ
                 .get_str("CONTENT_LENGTH")
@@ -310,6 +359,8 @@ impl<A: Application> Application for Validator<A> {
             self.app.call(environ, &mut checked)
         };
         entered.complete();
+        ex.lock().in_call = false;
+        ex.check_error_lines();
         match result {
             Ok(body) => Ok(body::returned(ex, body)),
             Err(err) => {

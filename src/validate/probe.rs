@@ -13,26 +13,30 @@ use crate::start_response::{check_headers, check_status};
 use crate::{AppError, Application, Body, Environ, Error, Headers, StartResponse};
 
 /// An environ like a server builds for `method path` (the path may carry a
-/// `?query`): every required CGI key, `HTTP_HOST`, an empty input stream and
-/// a discarding error stream.
+/// `?query`): [`setup_testing_defaults`](crate::util::setup_testing_defaults)
+/// over `REQUEST_METHOD`, `PATH_INFO`, `QUERY_STRING` and `SERVER_PROTOCOL`
+/// `HTTP/1.1`, plus the recommended `REMOTE_ADDR`, `REMOTE_PORT`,
+/// `GATEWAY_INTERFACE` and `SERVER_SOFTWARE`; an empty input stream and a
+/// discarding error stream.
 ///
 /// ```
 /// let env = rgi::validate::sample_environ("GET", "/a/b?x=1");
 /// assert_eq!(env.get_str("PATH_INFO"), Some("/a/b"));
 /// assert_eq!(env.get_str("QUERY_STRING"), Some("x=1"));
+/// assert_eq!(env.get_str("REQUEST_URI"), Some("/a/b?x=1"));
 /// ```
 pub fn sample_environ(method: &str, path: &str) -> Environ {
     let (path_info, query) = path.split_once('?').unwrap_or((path, ""));
     let mut env = Environ::new();
     env.set("REQUEST_METHOD", method.to_owned());
-    env.set("SCRIPT_NAME", "");
     env.set("PATH_INFO", path_info.to_owned());
     env.set("QUERY_STRING", query.to_owned());
-    env.set("REQUEST_URI", path.to_owned());
-    env.set("SERVER_NAME", "localhost");
-    env.set("SERVER_PORT", "80");
     env.set("SERVER_PROTOCOL", "HTTP/1.1");
-    env.set("HTTP_HOST", "localhost");
+    crate::util::setup_testing_defaults(&mut env);
+    env.set("REMOTE_ADDR", "127.0.0.1");
+    env.set("REMOTE_PORT", "50000");
+    env.set("GATEWAY_INTERFACE", "CGI/1.1");
+    env.set("SERVER_SOFTWARE", "rgi-validate");
     env.set_errors(Box::new(io::sink()));
     env
 }
@@ -86,8 +90,9 @@ impl StartResponse for RecordingStart {
 }
 
 /// The application [`check_middleware`] puts under the middleware: it
-/// answers `200 OK`, `text/plain; charset=utf-8`, with a streamed body of
-/// [`ProbeApp::CHUNKS`] chunks, and counts how many chunks were pulled.
+/// reads the request body, answers `200 OK`, `text/plain; charset=utf-8`,
+/// with a streamed body of [`ProbeApp::CHUNKS`] chunks, and counts how many
+/// chunks were pulled.
 #[derive(Debug, Clone, Default)]
 pub struct ProbeApp {
     pulled: Arc<AtomicUsize>,
@@ -114,7 +119,9 @@ impl ProbeApp {
 }
 
 impl Application for ProbeApp {
-    fn call(&self, _env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    fn call(&self, env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+        // Read the request body, so that the input checks apply.
+        io::copy(env.input(), &mut io::sink())?;
         start.start(
             "200 OK",
             [("Content-Type", "text/plain; charset=utf-8")].into(),
@@ -128,16 +135,18 @@ impl Application for ProbeApp {
 }
 
 /// Checks a middleware: `factory` wraps a validated [`ProbeApp`] in the
-/// middleware, which is wrapped in a second validator; one `GET /probe`
-/// request (with `multithread`, `file_wrapper` and a [`ProbeExtension`] set)
-/// is driven through the stack and its body pulled one chunk at a time, then
-/// dropped. Returns the report of both validators.
+/// middleware, which is wrapped in a second validator; two requests are
+/// driven through the stack — `GET /probe`, then `POST /probe` with a
+/// 16-byte body — with `multithread`, `file_wrapper` and a
+/// [`ProbeExtension`] set; each response body is pulled one chunk at a
+/// time, then dropped. Returns the report of both validators.
 ///
 /// On top of every check of the two validators (the middleware is the
-/// server of the inner one and the application of the outer one), it
-/// records how many probe chunks were pulled before the first chunk reached
-/// the outer side: more than one is a middleware that drains the body
-/// before yielding (MW rule).
+/// server of the inner one and the application of the outer one: MW-001 to
+/// MW-013), it records how many probe chunks were pulled before the first
+/// chunk reached the outer side: more than one is a middleware that drains
+/// the body before yielding (MW-007, or MW-006 when it drained it inside
+/// `call`).
 ///
 /// ```
 /// use rgi::validate::check_middleware;
@@ -175,16 +184,24 @@ where
         .report(report.clone());
     let probe = ProbeApp::new();
     let outer = builder.clone().build(factory(builder.build(probe.clone())));
-    let mut env = sample_environ("GET", "/probe");
-    env.set_multithread(true);
-    env.set_file_wrapper(true);
-    env.extensions_mut().insert(ProbeExtension(7));
-    let mut start = RecordingStart::default();
-    if let Ok(mut body) = outer.call(&mut env, &mut start) {
+    for method in ["GET", "POST"] {
+        let mut env = sample_environ(method, "/probe");
+        env.set_multithread(true);
+        env.set_file_wrapper(true);
+        env.extensions_mut().insert(ProbeExtension(7));
+        if method == "POST" {
+            env.set("CONTENT_LENGTH", "16");
+            env.set_input(Box::new(io::Cursor::new(b"probe input body".to_vec())));
+        }
+        let before = probe.pulled();
+        let mut start = RecordingStart::default();
+        let Ok(mut body) = outer.call(&mut env, &mut start) else {
+            continue;
+        };
         let mut first = None;
         while let Some(Ok(chunk)) = body.next_chunk() {
             if !chunk.is_empty() && first.is_none() {
-                first = Some(probe.pulled());
+                first = Some(probe.pulled() - before);
             }
         }
         drop(body);
@@ -193,7 +210,7 @@ where
                 report.push(middleware(
                     ids::MW_PULL,
                     format!(
-                        "{pulled} of {} probe chunks were pulled before the first chunk reached the outer side",
+                        "{pulled} of {} probe chunks were pulled before the first chunk reached the outer side ({method})",
                         ProbeApp::CHUNKS
                     ),
                     "yield each chunk (or an empty one) as soon as the inner body yields it",
@@ -201,7 +218,6 @@ where
             }
         }
     }
-    drop(env);
     drop(outer);
     report
 }

@@ -148,7 +148,7 @@ pub(crate) fn enter(env: &Environ, exchange: &Arc<Exchange>) -> Entered {
             answered: 0,
             at_write: 0,
         });
-        exchange.lock().stacked = true;
+        exchange.lock().parent = Some(Arc::downgrade(&outer));
         for (rule, seen) in outer_caps.differences(&caps) {
             exchange.emit(middleware(
                 rule,

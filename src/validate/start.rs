@@ -286,6 +286,17 @@ pub(crate) struct CheckedStart<'a> {
 }
 
 impl CheckedStart<'_> {
+    /// `start` and `start_error` store; they never transmit (START-008).
+    fn check_not_sent(&self, sent_before: bool) {
+        if !sent_before && self.inner.headers_sent() {
+            self.ex.emit(server(
+                ids::START_STORES,
+                "headers_sent() became true in start/start_error, before any write or body chunk".to_owned(),
+                "store the status and headers in start; send the head with the first write, the first non-empty chunk, or at the end of an empty body",
+            ));
+        }
+    }
+
     fn record(&self, head: &Head) {
         let mut state = self.ex.lock();
         state.started = true;
@@ -339,7 +350,9 @@ impl StartResponse for CheckedStart<'_> {
             self.ex.emit_all(head.refused.clone());
             self.ex.emit_all(head.other.clone());
         }
+        let sent_before = self.inner.headers_sent();
         let result = self.inner.start(status, headers);
+        self.check_not_sent(sent_before);
         if second {
             if result.is_ok() {
                 self.ex.emit(server(
@@ -360,10 +373,18 @@ impl StartResponse for CheckedStart<'_> {
 
     fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         let head = check_head(status, &headers);
+        if head.code.is_some_and(|code| code < 400) {
+            self.ex.emit(app(
+                ids::START_ERROR_USE,
+                format!("start_error with the non-error status {status:?}"),
+                "use start for ordinary responses; start_error is for replacing a response because of an error (4xx/5xx)",
+            ));
+        }
         self.ex.emit_all(head.refused.clone());
         self.ex.emit_all(head.other.clone());
         let sent = self.inner.headers_sent();
         let result = self.inner.start_error(status, headers);
+        self.check_not_sent(sent);
         if sent {
             match &result {
                 Ok(()) => self.ex.emit(server(
@@ -393,7 +414,17 @@ impl StartResponse for CheckedStart<'_> {
             ));
         }
         self.ex.check_children_write();
+        let failed_before = self.ex.lock().write_failed;
         let result = self.inner.write(data);
+        match &result {
+            Ok(()) if failed_before => self.ex.emit(server(
+                ids::WRITE_FAILED,
+                "write succeeded after an earlier write had failed with an I/O error".to_owned(),
+                "once a write fails, fail every later write of the response and send nothing more",
+            )),
+            Err(Error::Io(_)) => self.ex.lock().write_failed = true,
+            _ => {}
+        }
         if !started && result.is_ok() {
             self.ex.emit(server(
                 ids::WRITE_BEFORE_START,
@@ -412,7 +443,6 @@ impl StartResponse for CheckedStart<'_> {
             let mut out = Vec::new();
             {
                 let mut state = self.ex.lock();
-                state.written += data.len() as u64;
                 state.on_bytes(data.len() as u64, &mut out);
             }
             self.ex.emit_all(out);

@@ -116,18 +116,24 @@ impl BufRead for CheckedInput {
 }
 
 /// The error stream the application sees: writes go to the server's stream,
-/// which the validator shares with its findings.
+/// which the validator shares with its findings; what the application
+/// writes during `call` is checked to be UTF-8 lines (ERRS-002).
 pub(crate) struct ErrorsProxy {
     pub(crate) errors: SharedErrors,
+    pub(crate) ex: Arc<Exchange>,
 }
 
 impl Write for ErrorsProxy {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        lock(&self.errors).write(buf)
+        let n = lock(&self.errors).write(buf)?;
+        self.ex.on_error_output(&buf[..n]);
+        Ok(n)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        lock(&self.errors).write_all(buf)
+        lock(&self.errors).write_all(buf)?;
+        self.ex.on_error_output(buf);
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -138,11 +138,17 @@ pub struct LaxStart {
     pub sent: bool,
     /// Never report the head as sent.
     pub never_sent: bool,
+    /// Report the head as sent as soon as `start` is called.
+    pub eager: bool,
+    /// Fail the first write with an I/O error.
+    pub fail_first_write: bool,
+    pub writes: usize,
 }
 
 impl StartResponse for LaxStart {
     fn start(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
         self.status = Some(status.to_owned());
+        self.sent |= self.eager;
         Ok(())
     }
     fn start_error(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
@@ -151,6 +157,13 @@ impl StartResponse for LaxStart {
     }
     fn write(&mut self, _data: &[u8]) -> Result<(), Error> {
         self.sent = !self.never_sent;
+        self.writes += 1;
+        if self.fail_first_write && self.writes == 1 {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "client gone",
+            )));
+        }
         Ok(())
     }
     fn headers_sent(&self) -> bool {
@@ -216,6 +229,8 @@ pub enum MwKind {
     LaxStartResponse,
     /// Sends the inner body through the outer write (MW-013).
     WritesInnerBody,
+    /// Drops the Err items of the inner body (MW-015).
+    SwallowsErrors,
 }
 
 pub struct Mw<A> {
@@ -299,6 +314,10 @@ impl<A: Application> Application for Mw<A> {
                 )?;
                 Ok(body)
             }
+            MwKind::SwallowsErrors => {
+                let body = self.inner.call(env, start)?;
+                Ok(Body::lazy(body.filter_map(Result::ok)))
+            }
             MwKind::WritesInnerBody => {
                 let body = self.inner.call(env, start)?;
                 for chunk in body {
@@ -317,6 +336,18 @@ pub fn streaming(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Bo
         [("Content-Type", "text/plain; charset=utf-8")].into(),
     )?;
     Ok(Body::lazy(["a", "b", "c"]))
+}
+
+/// A streamed body that fails after its first chunk.
+pub fn failing(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    start.start(
+        "200 OK",
+        [("Content-Type", "text/plain; charset=utf-8")].into(),
+    )?;
+    Ok(Body::stream(vec![
+        Ok("first"),
+        Err(std::io::Error::other("database gone")),
+    ]))
 }
 
 /// A streamed body "hello" with Content-Length 5.
@@ -352,6 +383,25 @@ pub fn stacked<A: Application>(kind: MwKind, app: A) -> Report {
     report
 }
 
+/// Validator, middleware `kind`, validator, `app`, with the server's
+/// environ `e` and `StartResponse` `start`.
+pub fn stacked_with<A: Application>(
+    kind: MwKind,
+    app: A,
+    mut e: Environ,
+    start: &mut dyn StartResponse,
+) -> Report {
+    let report = Report::new();
+    let builder = collecting().report(report.clone());
+    let outer = builder.clone().build(Mw {
+        inner: builder.build(app),
+        kind,
+    });
+    drive_with(&outer, &mut e, start);
+    drop(outer);
+    report
+}
+
 /// `stacked` with a request body.
 pub fn stacked_post<A: Application>(kind: MwKind, app: A) -> Report {
     let report = Report::new();
@@ -366,6 +416,21 @@ pub fn stacked_post<A: Application>(kind: MwKind, app: A) -> Report {
     drive_with(&outer, &mut e, &mut RecordingStart::default());
     drop(outer);
     report
+}
+
+/// An input stream that returns EOF once, then more bytes.
+pub struct Reopening(pub u8);
+
+impl Read for Reopening {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0 += 1;
+        if self.0 == 1 || buf.is_empty() {
+            Ok(0)
+        } else {
+            buf[0] = b'x';
+            Ok(1)
+        }
+    }
 }
 
 type Stash = Mutex<Option<Box<dyn InputStream>>>;
@@ -461,6 +526,44 @@ pub fn cases() -> Vec<Case> {
             name: "non-CGI key in the map",
             rule: "ENV-034",
             run: || bad_environ(|e| e.set("wsgi.input", "")),
+        },
+        Case {
+            name: "REMOTE_ADDR missing",
+            rule: "ENV-024",
+            run: || {
+                bad_environ(|e| {
+                    e.remove("REMOTE_ADDR");
+                })
+            },
+        },
+        Case {
+            name: "REMOTE_PORT not digits",
+            rule: "ENV-025",
+            run: || bad_environ(|e| e.set("REMOTE_PORT", "-")),
+        },
+        Case {
+            name: "GATEWAY_INTERFACE wrong",
+            rule: "ENV-026",
+            run: || bad_environ(|e| e.set("GATEWAY_INTERFACE", "CGI/1.0")),
+        },
+        Case {
+            name: "SERVER_SOFTWARE missing",
+            rule: "ENV-027",
+            run: || {
+                bad_environ(|e| {
+                    e.remove("SERVER_SOFTWARE");
+                })
+            },
+        },
+        Case {
+            name: "REMOTE_USER empty",
+            rule: "ENV-028",
+            run: || bad_environ(|e| e.set("REMOTE_USER", "")),
+        },
+        Case {
+            name: "header value not trimmed",
+            rule: "ENV-032",
+            run: || bad_environ(|e| e.set("HTTP_ACCEPT", "text/html ")),
         },
         // ---- start_response (application side) ----
         Case {
@@ -607,6 +710,37 @@ pub fn cases() -> Vec<Case> {
                         Ok(Body::empty())
                     },
                     &mut LaxStart::default(),
+                )
+            },
+        },
+        Case {
+            name: "server sends the head in start",
+            rule: "START-008",
+            run: || {
+                run_server(
+                    hello,
+                    &mut LaxStart {
+                        eager: true,
+                        ..LaxStart::default()
+                    },
+                )
+            },
+        },
+        Case {
+            name: "server's write works again after failing",
+            rule: "START-015",
+            run: || {
+                run_server(
+                    |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        s.start("200 OK", [PLAIN].into())?;
+                        let _ = s.write(b"a");
+                        let _ = s.write(b"b");
+                        Err("client gone".into())
+                    },
+                    &mut LaxStart {
+                        fail_first_write: true,
+                        ..LaxStart::default()
+                    },
                 )
             },
         },
@@ -823,6 +957,25 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "input returns bytes after EOF",
+            rule: "INPUT-001",
+            run: || {
+                let mut e = env("POST", "/");
+                e.set_input_terminated(true);
+                e.set_input(Box::new(std::io::BufReader::new(Reopening(0))));
+                run_env(
+                    |e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        let mut buf = [0u8; 8];
+                        let _ = e.input().read(&mut buf)?;
+                        let _ = e.input().read(&mut buf)?;
+                        s.start("204 No Content", Headers::new())?;
+                        Ok(Body::empty())
+                    },
+                    e,
+                )
+            },
+        },
+        Case {
             name: "input ends early with a clean EOF",
             rule: "INPUT-003",
             run: || with_input(read_all, "10", b"abc"),
@@ -853,6 +1006,66 @@ pub fn cases() -> Vec<Case> {
                 }
                 report
             },
+        },
+        Case {
+            name: "non-UTF-8 error output",
+            rule: "ERRS-002",
+            run: || {
+                run(
+                    |e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        e.errors().write_all(b"caf\xe9\n")?;
+                        s.start("204 No Content", Headers::new())?;
+                        Ok(Body::empty())
+                    },
+                )
+            },
+        },
+        Case {
+            name: "error output without a final newline",
+            rule: "ERRS-002",
+            run: || {
+                run(
+                    |e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        write!(e.errors(), "no newline")?;
+                        s.start("204 No Content", Headers::new())?;
+                        Ok(Body::empty())
+                    },
+                )
+            },
+        },
+        Case {
+            name: "start_error for a normal response",
+            rule: "START-013",
+            run: || {
+                run(
+                    |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        s.start_error("200 OK", [PLAIN].into())?;
+                        Ok(Body::from("x"))
+                    },
+                )
+            },
+        },
+        Case {
+            name: "Ok after write failed",
+            rule: "START-016",
+            run: || {
+                run_server(
+                    |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        s.start("200 OK", [PLAIN].into())?;
+                        let _ = s.write(b"a");
+                        Ok(Body::empty())
+                    },
+                    &mut LaxStart {
+                        fail_first_write: true,
+                        ..LaxStart::default()
+                    },
+                )
+            },
+        },
+        Case {
+            name: "middleware swallows an inner body failure",
+            rule: "MW-015",
+            run: || stacked(MwKind::SwallowsErrors, failing),
         },
         // ---- middleware (two validators around it) ----
         Case {
@@ -935,6 +1148,26 @@ pub fn cases() -> Vec<Case> {
                 rgi::validate::check_middleware(|app| Mw {
                     inner: app,
                     kind: MwKind::Pairs,
+                })
+            },
+        },
+        Case {
+            name: "check_middleware finds a bad input replacement",
+            rule: "MW-004",
+            run: || {
+                rgi::validate::check_middleware(|app| Mw {
+                    inner: app,
+                    kind: MwKind::LongInput,
+                })
+            },
+        },
+        Case {
+            name: "check_middleware finds lost capabilities",
+            rule: "MW-003",
+            run: || {
+                rgi::validate::check_middleware(|app| Mw {
+                    inner: app,
+                    kind: MwKind::HidesMultithread,
                 })
             },
         },

@@ -2,9 +2,8 @@
 //! as RFC 3875 describes, the body on standard input, and the `Status:`,
 //! headers and body parsed from standard output.
 
-use std::ffi::OsStr;
+use std::ffi::OsString;
 use std::io::{Read, Write};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -113,6 +112,18 @@ pub fn environ(fixture: &Fixture) -> Option<Vec<(String, Vec<u8>)>> {
     Some(vars)
 }
 
+/// Environment values are bytes on Unix; elsewhere they are text.
+#[cfg(unix)]
+fn os_string(v: &[u8]) -> OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(v).to_owned()
+}
+
+#[cfg(not(unix))]
+fn os_string(v: &[u8]) -> OsString {
+    OsString::from(String::from_utf8_lossy(v).into_owned())
+}
+
 fn trim(v: &[u8]) -> &[u8] {
     let start = v
         .iter()
@@ -146,7 +157,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
         command.env("PATH", path);
     }
     for (k, v) in &vars {
-        command.env(k, OsStr::from_bytes(v));
+        command.env(k, os_string(v));
     }
     let mut child = match command.spawn() {
         Ok(c) => c,

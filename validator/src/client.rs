@@ -46,6 +46,14 @@ impl Target {
         Ok(Target { authority })
     }
 
+    /// Checks that something accepts TCP connections at the target.
+    pub fn reachable(&self, timeout: Duration) -> Result<(), String> {
+        self.addr()
+            .and_then(|addr| TcpStream::connect_timeout(&addr, timeout))
+            .map(drop)
+            .map_err(|e| format!("cannot connect to {}: {e}", self.authority))
+    }
+
     fn addr(&self) -> io::Result<SocketAddr> {
         self.authority
             .to_socket_addrs()?

@@ -256,6 +256,30 @@ impl Fixture {
         })
     }
 
+    /// The same fixture with `prefix` put before its request target (when
+    /// the target is a path): for an application that a server serves below
+    /// a path, such as a CGI program at `/cgi-bin/app.cgi`.
+    ///
+    /// ```
+    /// let f = rgi_validator::Fixture::parse("t", "name: t\n---\nGET /x?y HTTP/1.1\nHost: h\n").unwrap();
+    /// assert!(f.with_prefix("/cgi-bin/a.cgi").request.starts_with(b"GET /cgi-bin/a.cgi/x?y HTTP/1.1\r\n"));
+    /// ```
+    pub fn with_prefix(&self, prefix: &str) -> Fixture {
+        let mut fixture = self.clone();
+        let prefix = prefix.trim_end_matches('/');
+        let Some(space) = self.request.iter().position(|&b| b == b' ') else {
+            return fixture;
+        };
+        if self.request.get(space + 1) != Some(&b'/') || prefix.is_empty() {
+            return fixture;
+        }
+        let mut request = self.request[..=space].to_vec();
+        request.extend_from_slice(prefix.as_bytes());
+        request.extend_from_slice(&self.request[space + 1..]);
+        fixture.request = request;
+        fixture
+    }
+
     /// The request method (the first word of the request).
     pub fn method(&self) -> &str {
         let end = self.request.iter().position(|&b| b == b' ').unwrap_or(0);
@@ -416,6 +440,9 @@ catalogue!(
     "get-percent-path.txt",
     "get-encoded-slash.txt",
     "get-non-utf8-path.txt",
+    "get-double-encoded.txt",
+    "get-absolute-form.txt",
+    "get-auth-long-header.txt",
     "get-http10.txt",
     "get-http10-keepalive.txt",
     "head-root.txt",

@@ -13,11 +13,29 @@ use std::time::Duration;
 pub mod cgi;
 pub mod client;
 pub mod fixture;
+mod inprocess;
 pub mod report;
 pub mod wire;
 
 pub use fixture::{catalogue, Fixture, RequestParts};
 pub use report::{Finding, FixtureResult, Report, Severity};
+
+/// Runs the whole catalogue in process against `app` (see
+/// [`Runner::run_app`]): one line in a test suite.
+///
+/// ```
+/// use rgi::{Body, Environ, StartResponse};
+///
+/// fn hello(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+///     start.start("200 OK", [("Content-Type", "text/plain; charset=utf-8")].into())?;
+///     Ok(Body::from("Hello, world!"))
+/// }
+///
+/// rgi_validator::check_app(hello).assert_ok();
+/// ```
+pub fn check_app<A: rgi::Application>(app: A) -> Report {
+    Runner::new().run_app(app)
+}
 
 /// Runs fixtures against a target. [`Runner::new`] takes the whole
 /// catalogue; [`Runner::only`] and [`Runner::skip`] select by name.
@@ -25,6 +43,7 @@ pub use report::{Finding, FixtureResult, Report, Severity};
 pub struct Runner {
     fixtures: Vec<Fixture>,
     timeout: Duration,
+    prefix: String,
 }
 
 impl Default for Runner {
@@ -40,6 +59,7 @@ impl Runner {
         Runner {
             fixtures: catalogue(),
             timeout: Duration::from_secs(10),
+            prefix: String::new(),
         }
     }
 
@@ -69,22 +89,48 @@ impl Runner {
         self
     }
 
+    /// Over the wire, puts `prefix` before every request path: for an
+    /// application served below a path (`/cgi-bin/app.cgi`, `/app`).
+    pub fn prefix(mut self, prefix: &str) -> Runner {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
     /// The fixtures this runner runs.
     pub fn fixtures(&self) -> &[Fixture] {
         &self.fixtures
     }
 
+    /// Runs the fixtures in process against `app`, through the reference
+    /// server's pipeline ([`rgi::test::TestClient`]) with the application
+    /// under [`rgi::validate`]: the validator's findings and the HTTP-level
+    /// checks of the response bytes both go into the report.
+    pub fn run_app<A: rgi::Application>(&self, app: A) -> Report {
+        let app = std::sync::Arc::new(app);
+        Report {
+            target: "in-process application".to_owned(),
+            results: self
+                .fixtures
+                .iter()
+                .filter(|f| f.in_process)
+                .map(|f| inprocess::run_fixture(app.clone(), f))
+                .collect(),
+        }
+    }
+
     /// Runs the fixtures over the wire against the server at `url`
-    /// (`http://host:port`), one connection per fixture.
+    /// (`http://host:port`), one connection per fixture. Fails (without a
+    /// report) when nothing accepts connections there.
     pub fn run_url(&self, url: &str) -> Result<Report, String> {
         let target = client::Target::parse(url)?;
+        target.reachable(self.timeout)?;
         Ok(Report {
             target: format!("server at {url}"),
             results: self
                 .fixtures
                 .iter()
                 .filter(|f| f.wire)
-                .map(|f| client::run_fixture(&target, f, self.timeout))
+                .map(|f| client::run_fixture(&target, &f.with_prefix(&self.prefix), self.timeout))
                 .collect(),
         })
     }

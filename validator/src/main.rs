@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Options: `--format text|json`, `--only NAME,...`, `--skip NAME,...`,
-//! `--timeout SECONDS`, `--strict` (warnings fail too), `--list`.
+//! `--timeout SECONDS`, `--prefix PATH`, `--strict` (warnings fail too),
+//! `--list`.
 //! Exit status: 0 when there is no error, 1 when there are errors, 2 when
 //! the run could not happen.
 
@@ -30,6 +31,8 @@ options:
   --only NAMES     run only these fixtures (comma-separated)
   --skip NAMES     leave these fixtures out (comma-separated)
   --timeout SECS   time allowed per response (default 10)
+  --prefix PATH    over the wire, put PATH before every request path (an app served
+                   below a path, e.g. --prefix /cgi-bin/app.cgi)
   --strict         warnings fail the run too
   --list           list the fixtures and exit
 ";
@@ -59,6 +62,7 @@ fn run() -> Result<ExitCode, String> {
     let mut only: Vec<String> = Vec::new();
     let mut skip: Vec<String> = Vec::new();
     let mut timeout = Duration::from_secs(10);
+    let mut prefix = String::new();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
@@ -81,6 +85,12 @@ fn run() -> Result<ExitCode, String> {
                 }
                 timeout = Duration::from_secs_f64(secs);
             }
+            "--prefix" => {
+                prefix = value("--prefix")?;
+                if !prefix.starts_with('/') {
+                    return Err("--prefix must start with /".into());
+                }
+            }
             "--strict" => strict = true,
             "--list" => list = true,
             "-h" | "--help" => {
@@ -90,7 +100,7 @@ fn run() -> Result<ExitCode, String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let mut runner = Runner::new().timeout(timeout);
+    let mut runner = Runner::new().timeout(timeout).prefix(&prefix);
     for name in only.iter().chain(&skip) {
         if !runner.fixtures().iter().any(|f| &f.name == name) {
             return Err(format!("no fixture named {name:?} (see --list)"));

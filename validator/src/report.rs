@@ -185,6 +185,35 @@ impl Report {
                 }
             }
         }
+        // The same findings by rule, each with the rule's text.
+        let mut rules: Vec<(Severity, &str, Vec<&str>)> = Vec::new();
+        for (fixture, finding) in self.findings() {
+            match rules.iter_mut().find(|(_, r, _)| *r == finding.rule) {
+                Some((severity, _, fixtures)) => {
+                    *severity = (*severity).min(finding.severity);
+                    if !fixtures.contains(&fixture) {
+                        fixtures.push(fixture);
+                    }
+                }
+                None => rules.push((finding.severity, &finding.rule, vec![fixture])),
+            }
+        }
+        rules.sort();
+        if !rules.is_empty() {
+            let _ = writeln!(out, "by rule:");
+        }
+        for (severity, rule, fixtures) in &rules {
+            let _ = writeln!(
+                out,
+                "  {:<7} {rule:<9} {} fixture(s): {}",
+                severity.as_str(),
+                fixtures.len(),
+                fixtures.join(", ")
+            );
+            if let Some(r) = rgi::rules::rule(rule) {
+                let _ = writeln!(out, "          {} {}", r.level, r.summary);
+            }
+        }
         let _ = writeln!(
             out,
             "{} fixture(s), {} error(s), {} warning(s)",

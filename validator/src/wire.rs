@@ -562,7 +562,9 @@ fn finish(
         let mut extra = extra_len > 0;
         let mut closed = None;
         if wire {
-            input.inner.set_probe_timeout(Duration::from_millis(200));
+            // Long enough for a server that closes right after responding.
+            let wait = if request.expect_close { 1000 } else { 200 };
+            input.inner.set_probe_timeout(Duration::from_millis(wait));
         }
         if !extra {
             match input.fill() {

@@ -153,7 +153,37 @@ fn usage_errors_exit_2() {
             .code(),
         Some(2)
     );
+    let unused = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = validator(&["--url", &format!("http://{unused}")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("cannot connect"), "{}", text(&out));
     let out = validator(&["--list"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("options-star"));
+}
+
+#[test]
+fn cmd_checks_the_hello_example_over_the_wire() {
+    let program = build_example("hello");
+    let command = format!("{} {{addr}}", program.display());
+    let out = validator(&["--cmd", &command, "--format", "json", "--timeout", "5"]);
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(json.contains("\"errors\":0,"), "{json}");
+    // Every fixture that runs over the wire got a response.
+    assert!(!json.contains("\"status\":null"), "{json}");
+    assert!(
+        json.contains("\"name\":\"missing-host\",\"status\":400"),
+        "{json}"
+    );
+}
+
+#[test]
+fn cmd_reports_a_program_that_does_not_listen() {
+    let out = validator(&["--cmd", "/bin/true {addr}"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("exited"), "{}", text(&out));
 }
