@@ -176,7 +176,7 @@ fn cmd_checks_the_hello_example_over_the_wire() {
     // Every fixture that runs over the wire got a response.
     assert!(!json.contains("\"status\":null"), "{json}");
     assert!(
-        json.contains("\"name\":\"missing-host\",\"status\":400"),
+        json.contains("\"name\":\"missing-host\",\"status\":400,"),
         "{json}"
     );
 }
