@@ -13,7 +13,7 @@
 //! call it in-process as well as over the wire.
 
 use base64::Engine as _;
-use rgi::{AppError, Body, Environ, StartResponse};
+use rgi::{AppError, Body, Environ, Headers, StartResponse};
 
 /// The link under every result page.
 const GOHOME: &str = r#"<br><a href="/">Return to the home page</a>"#;
@@ -47,19 +47,6 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
-/// A `text/plain` error response.
-fn plain(
-    start: &mut dyn StartResponse,
-    status: &str,
-    message: &'static str,
-) -> Result<Body, AppError> {
-    start.start(
-        status,
-        [("Content-Type", "text/plain; charset=utf-8")].into(),
-    )?;
-    Ok(Body::from(message))
-}
-
 /// The first non-empty `mystring` of a query string (like Python's
 /// `parse_qs(...)["mystring"][0]`, which drops blank values).
 fn mystring(query: &[u8]) -> Option<String> {
@@ -68,54 +55,57 @@ fn mystring(query: &[u8]) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// The base64 demo application.
-pub fn base64_app(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+const HTML: &str = "text/html; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// The status, Content-Type and body for a request: the logic of the
+/// original, branch for branch.
+fn route(env: &Environ) -> (&'static str, &'static str, Body) {
+    let bad = |message: &'static str| ("400 Bad Request", TEXT, Body::from(message));
     let method_is_get = env.get_bytes("REQUEST_METHOD") == Some(b"GET");
     let query = env.get_bytes("QUERY_STRING").unwrap_or_default();
     match env.get_bytes("PATH_INFO").unwrap_or_default() {
         b"/" => {
             if !method_is_get || !query.is_empty() {
-                return plain(
-                    start,
-                    "400 Bad Request",
-                    "Error: the front page is not a form",
-                );
+                return bad("Error: the front page is not a form");
             }
-            start.start(
-                "200 OK",
-                [("Content-Type", "text/html; charset=utf-8")].into(),
-            )?;
-            Ok(page(FRONT_PAGE.to_owned()))
+            ("200 OK", HTML, page(FRONT_PAGE.to_owned()))
         }
         b"/encode" => {
             if !method_is_get {
-                return plain(
-                    start,
-                    "400 Bad Request",
-                    "Error: this form does not support POST parameters",
-                );
+                return bad("Error: this form does not support POST parameters");
             }
             let Some(my) = mystring(query) else {
-                return plain(
-                    start,
-                    "400 Bad Request",
-                    "Error: this form requires a \"mystring\" parameter",
-                );
+                return bad("Error: this form requires a \"mystring\" parameter");
             };
             let encoded = base64::engine::general_purpose::STANDARD.encode(my.as_bytes());
-            start.start(
-                "200 OK",
-                [("Content-Type", "text/html; charset=utf-8")].into(),
-            )?;
             // The original shows Python's repr(my): the string, quoted.
-            Ok(page(format!(
+            let content = format!(
                 "<tt>{}</tt> base64 encoded is: <tt>{}</tt>{GOHOME}",
                 html_escape(&format!("{my:?}")),
                 html_escape(&encoded),
-            )))
+            );
+            ("200 OK", HTML, page(content))
         }
-        _ => plain(start, "404 Not Found", "That URL is not valid"),
+        _ => ("404 Not Found", TEXT, Body::from("That URL is not valid")),
     }
+}
+
+/// The base64 demo application.
+///
+/// A HEAD request gets the status and headers GET would get
+/// (Content-Length included) and an empty body (BODY-007).
+pub fn base64_app(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    let (status, content_type, body) = route(env);
+    let mut headers = Headers::from([("Content-Type", content_type)]);
+    if env.get_bytes("REQUEST_METHOD") == Some(b"HEAD") {
+        let length = body.known_length().unwrap_or(0);
+        headers.add("Content-Length", length.to_string());
+        start.start(status, headers)?;
+        return Ok(Body::empty());
+    }
+    start.start(status, headers)?;
+    Ok(body)
 }
 
 fn main() -> std::io::Result<()> {

@@ -586,7 +586,7 @@ pub static RULES: &[Rule] = &[
         id: "START-013",
         level: Should,
         summary: "An application SHOULD call `start_error` only while handling an error: middleware may take it as the signal to substitute its own error page.",
-        enforced_by: NotCheckable("the intent of a call is not visible"),
+        enforced_by: Validator,
     },
     Rule {
         id: "START-014",
@@ -604,7 +604,7 @@ pub static RULES: &[Rule] = &[
         id: "START-016",
         level: Should,
         summary: "An application whose `write` failed SHOULD return `Err` promptly, since its response can no longer complete.",
-        enforced_by: NotCheckable("promptness is not observable"),
+        enforced_by: Validator,
     },
     Rule {
         id: "START-017",
@@ -1138,7 +1138,7 @@ pub static RULES: &[Rule] = &[
         id: "MW-015",
         level: Must,
         summary: "A middleware passes on an inner failure (`Err` from `call` or from the inner body) unless it can still replace the whole response; it never turns an aborted inner response into one that looks complete.",
-        enforced_by: NotCheckable("needs knowledge of what the middleware intended"),
+        enforced_by: Validator,
     },
     Rule {
         id: "MW-016",

@@ -200,6 +200,53 @@ fn http_1_0_request() {
     assert!(head.starts_with("HTTP/1."), "{head}");
     assert!(head.contains(" 200 OK"), "{head}");
     assert!(body.contains("SERVER_PROTOCOL=HTTP/1.0\n"), "{body}");
+    assert_eq!(header(&head, "transfer-encoding"), None, "{head}");
+}
+
+/// HTTP-025: an HTTP/1.0 connection stays open only when the request asks
+/// for it and the response has a Content-Length.
+#[test]
+fn http_1_0_keep_alive() {
+    let (a, b) = (format!("{}/one", echo()), format!("{}/two", echo()));
+    let Some(out) = curl(&[
+        "--http1.0",
+        "--verbose",
+        "-o",
+        "/dev/null",
+        &a,
+        "-o",
+        "/dev/null",
+        &b,
+    ]) else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        log.matches("Connected to").count(),
+        2,
+        "closes by default: {log}"
+    );
+    let Some(out) = curl(&[
+        "--http1.0",
+        "--verbose",
+        "--header",
+        "Connection: keep-alive",
+        "-o",
+        "/dev/null",
+        &a,
+        "-o",
+        "/dev/null",
+        &b,
+    ]) else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.to_ascii_lowercase()
+            .contains("< connection: keep-alive"),
+        "{log}"
+    );
+    assert!(log.contains("Re-using existing connection"), "{log}");
 }
 
 /// HTTP-020, HTTP-022: unknown length is chunked on 1.1, close-delimited on 1.0.
@@ -246,6 +293,12 @@ fn base64_example_over_the_wire() {
     let (head, body) = head_and_body(&out);
     assert!(head.starts_with("HTTP/1.1 400 Bad Request"), "{head}");
     assert_eq!(body, "Error: this form does not support POST parameters");
+    // HEAD: like the original, only GET is a form; the app keeps Content-Length.
+    let out = curl(&["--head", &server.url("/encode?mystring=x")]).expect("curl");
+    let (head, body) = head_and_body(&out);
+    assert!(head.starts_with("HTTP/1.1 400 Bad Request"), "{head}");
+    assert_eq!(header(&head, "content-length"), Some("49"), "{head}");
+    assert_eq!(body, "");
 }
 
 /// HTTP-015: curl sends `Expect: 100-continue` and waits (here up to 10 s)

@@ -38,6 +38,13 @@ pub(crate) fn returned(ex: Arc<Exchange>, mut body: Body) -> Body {
                 "when start_error returns Err, return an error from call",
             ));
         }
+        if state.write_failed {
+            out.push(app(
+                ids::WRITE_FAILED_OK,
+                "write failed with an I/O error, yet call returned Ok".to_owned(),
+                "when write fails, return its error from call (write(..)?): the response cannot complete",
+            ));
+        }
         if let Some(length) = known {
             state.on_bytes(length, &mut out);
             state.on_end(&mut out);
@@ -93,13 +100,17 @@ impl Iterator for CheckedStream {
                 // Any chunk, even an empty one, answers one inner chunk.
                 self.ex.check_children_yields(false);
             }
-            Some(Err(_)) => self.ended = true,
+            Some(Err(_)) => {
+                self.ended = true;
+                self.ex.lock().failed = true;
+            }
             None => {
                 self.ended = true;
                 self.ex.lock().ended = true;
                 self.ex.lock().on_end(&mut out);
                 self.ex.emit_all(out);
                 self.ex.check_children_yields(true);
+                self.ex.check_children_failed();
             }
         }
         item

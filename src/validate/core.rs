@@ -79,6 +79,7 @@ pub(crate) struct State {
     pub(crate) yields: u64,
     pub(crate) returned: bool,
     pub(crate) ended: bool,
+    pub(crate) failed: bool,
     pub(crate) finished: bool,
     pub(crate) closed: bool,
     // error stream (checked while `call` runs)
@@ -462,6 +463,20 @@ impl Exchange {
             }
         }
         self.emit_all(out);
+    }
+
+    /// At the clean end of this body: an inner body that failed must not
+    /// end up as a complete-looking response (MW-015).
+    pub(crate) fn check_children_failed(&self) {
+        let failed = self.children().iter().any(|c| c.lock().failed);
+        if failed {
+            self.emit(middleware(
+                ids::MW_FAILURE,
+                "the inner body failed (yielded Err), but the middleware's body ended normally"
+                    .to_owned(),
+                "pass the inner Err on from your body so that the server aborts the response",
+            ));
+        }
     }
 
     /// At a `write` through this validator: bytes of an inner *body* must

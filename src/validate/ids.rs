@@ -34,9 +34,11 @@ pub(crate) const START_TWICE: &str = "START-005";
 pub(crate) const START_REFUSAL: &str = "START-006";
 pub(crate) const START_AFTER_SENT: &str = "START-007";
 pub(crate) const START_STORES: &str = "START-008";
+pub(crate) const START_ERROR_USE: &str = "START-013";
 pub(crate) const WRITE_BEFORE_START: &str = "START-009";
 pub(crate) const START_ERROR_FAILED: &str = "START-014";
 pub(crate) const WRITE_FAILED: &str = "START-015";
+pub(crate) const WRITE_FAILED_OK: &str = "START-016";
 pub(crate) const HEADERS_SENT: &str = "START-017";
 pub(crate) const START_INTERIM: &str = "START-018";
 
@@ -85,6 +87,7 @@ pub(crate) const MW_CLOSE: &str = "MW-008";
 pub(crate) const MW_LENGTH: &str = "MW-009";
 pub(crate) const MW_START: &str = "MW-012";
 pub(crate) const MW_WRITE: &str = "MW-013";
+pub(crate) const MW_FAILURE: &str = "MW-015";
 
 /// SHOULD rules about HTTP hygiene rather than the rgi contract: reported
 /// as [`Severity::Advice`].

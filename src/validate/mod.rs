@@ -113,7 +113,7 @@
 //! | ENV-024..028, ENV-032 (warnings) | server | `REMOTE_ADDR`, `REMOTE_PORT` (digits), `GATEWAY_INTERFACE` = `CGI/1.1`, `SERVER_SOFTWARE` present; no empty `REMOTE_USER`/`HTTPS`/…; `HTTP_*` values trimmed |
 //! | INPUT-001, INPUT-003, INPUT-007 | server, application | no byte past `CONTENT_LENGTH` (none at all without it, unless `input_terminated`), EOF stays EOF; an early clean EOF; reads after the response finished (by the app) and bytes returned then (by the server) |
 //! | START-002/003/005/007/009/014 | application | `start` before `Ok`; status form; one `start`; `Err` after a failed `start_error`; `write` before `start` |
-//! | START-004, START-018 (warnings) | application | ASCII reason phrase; no 1xx final status |
+//! | START-004, START-013, START-016, START-018 (warnings) | application | ASCII reason phrase; `start_error` only with an error status; `Err` after a failed `write`; no 1xx final status |
 //! | START-005/006/007/008/009/015/017, HDR-001..006 | server | the server's `StartResponse` refuses what it must (naming the rule), stores without sending, fails `write` for good after an I/O error, and reports `headers_sent()` after `write` |
 //! | HDR-001/002/003/005/006/008 | application | token names; no control bytes in values; no hop-by-hop or `Status` fields; `Content-Length` digits and consistent; no `Content-Type`/`Content-Length` on 1xx/204 |
 //! | HDR-009/010 (warnings) | application | no `Content-Type` on 304; `Content-Type` when there is content |
@@ -121,7 +121,7 @@
 //! | ERRS-002 (warning) | application | what the application writes to the error stream during `call` is UTF-8 and ends with a newline |
 //! | BODY-003, BODY-007 (warning) | application | bytes (`write` + body) equal `Content-Length`; no body bytes for HEAD, 1xx, 204, 304 |
 //! | BODY-008, BODY-016 | server | every body dropped; no pull after the end |
-//! | MW-001..009, MW-012, MW-013 | middleware | (validators stacked around it) server rules towards the inner app, capabilities and `REQUEST_URI` passed down, input replaced consistently, body returned at once and pulled one chunk per chunk, inner body dropped, `Content-Length` fixed after changing the body, a correct inner `StartResponse`, no inner body bytes through `write` |
+//! | MW-001..009, MW-012, MW-013, MW-015 | middleware | (validators stacked around it) server rules towards the inner app, capabilities and `REQUEST_URI` passed down, input replaced consistently, body returned at once and pulled one chunk per chunk, inner body dropped, `Content-Length` fixed after changing the body, a correct inner `StartResponse`, no inner body bytes through `write`, an inner body failure passed on |
 //!
 //! [`CHECKED_RULES`] lists them; `tests/validate_coverage.rs` keeps it, the
 //! zoo of broken applications and the marks in [`rules::RULES`](crate::rules::RULES) in step.
@@ -186,9 +186,11 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::START_REFUSAL,
     ids::START_AFTER_SENT,
     ids::START_STORES,
+    ids::START_ERROR_USE,
     ids::WRITE_BEFORE_START,
     ids::START_ERROR_FAILED,
     ids::WRITE_FAILED,
+    ids::WRITE_FAILED_OK,
     ids::HEADERS_SENT,
     ids::START_INTERIM,
     ids::HDR_NAME,
@@ -227,6 +229,7 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::MW_LENGTH,
     ids::MW_START,
     ids::MW_WRITE,
+    ids::MW_FAILURE,
 ];
 
 /// Wraps `app` in a validator in panic mode: the first error panics with

@@ -373,6 +373,13 @@ impl StartResponse for CheckedStart<'_> {
 
     fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         let head = check_head(status, &headers);
+        if head.code.is_some_and(|code| code < 400) {
+            self.ex.emit(app(
+                ids::START_ERROR_USE,
+                format!("start_error with the non-error status {status:?}"),
+                "use start for ordinary responses; start_error is for replacing a response because of an error (4xx/5xx)",
+            ));
+        }
         self.ex.emit_all(head.refused.clone());
         self.ex.emit_all(head.other.clone());
         let sent = self.inner.headers_sent();

@@ -229,6 +229,8 @@ pub enum MwKind {
     LaxStartResponse,
     /// Sends the inner body through the outer write (MW-013).
     WritesInnerBody,
+    /// Drops the Err items of the inner body (MW-015).
+    SwallowsErrors,
 }
 
 pub struct Mw<A> {
@@ -312,6 +314,10 @@ impl<A: Application> Application for Mw<A> {
                 )?;
                 Ok(body)
             }
+            MwKind::SwallowsErrors => {
+                let body = self.inner.call(env, start)?;
+                Ok(Body::lazy(body.filter_map(Result::ok)))
+            }
             MwKind::WritesInnerBody => {
                 let body = self.inner.call(env, start)?;
                 for chunk in body {
@@ -330,6 +336,18 @@ pub fn streaming(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Bo
         [("Content-Type", "text/plain; charset=utf-8")].into(),
     )?;
     Ok(Body::lazy(["a", "b", "c"]))
+}
+
+/// A streamed body that fails after its first chunk.
+pub fn failing(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    start.start(
+        "200 OK",
+        [("Content-Type", "text/plain; charset=utf-8")].into(),
+    )?;
+    Ok(Body::stream(vec![
+        Ok("first"),
+        Err(std::io::Error::other("database gone")),
+    ]))
 }
 
 /// A streamed body "hello" with Content-Length 5.
@@ -1014,6 +1032,40 @@ pub fn cases() -> Vec<Case> {
                     },
                 )
             },
+        },
+        Case {
+            name: "start_error for a normal response",
+            rule: "START-013",
+            run: || {
+                run(
+                    |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        s.start_error("200 OK", [PLAIN].into())?;
+                        Ok(Body::from("x"))
+                    },
+                )
+            },
+        },
+        Case {
+            name: "Ok after write failed",
+            rule: "START-016",
+            run: || {
+                run_server(
+                    |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        s.start("200 OK", [PLAIN].into())?;
+                        let _ = s.write(b"a");
+                        Ok(Body::empty())
+                    },
+                    &mut LaxStart {
+                        fail_first_write: true,
+                        ..LaxStart::default()
+                    },
+                )
+            },
+        },
+        Case {
+            name: "middleware swallows an inner body failure",
+            rule: "MW-015",
+            run: || stacked(MwKind::SwallowsErrors, failing),
         },
         // ---- middleware (two validators around it) ----
         Case {
