@@ -311,6 +311,11 @@ fn normpath(path: &[u8]) -> Vec<u8> {
 /// * The URL scheme is a field too, so "missing" cannot be told from
 ///   `http`: it is set to `https` when `HTTPS` says so and otherwise left
 ///   as it is (a scheme the caller set stays).
+/// * The keys a server SHOULD provide are filled too, so that a test
+///   environ draws no warning from [`validate`](crate::validate):
+///   `REMOTE_ADDR` `127.0.0.1`, `REMOTE_PORT` `49152` (ENV-024, ENV-025),
+///   `GATEWAY_INTERFACE` `CGI/1.1` (ENV-026) and `SERVER_SOFTWARE`
+///   `rgi-testing/0.1` (ENV-027).
 ///
 /// ```
 /// use rgi::{util::{request_uri, setup_testing_defaults}, Environ};
@@ -348,6 +353,14 @@ pub fn setup_testing_defaults(environ: &mut Environ) {
         "https" => set_default(environ, "SERVER_PORT", EnvValue::from("443")),
         _ => {}
     }
+    set_default(environ, "REMOTE_ADDR", EnvValue::from("127.0.0.1"));
+    set_default(environ, "REMOTE_PORT", EnvValue::from("49152"));
+    set_default(environ, "GATEWAY_INTERFACE", EnvValue::from("CGI/1.1"));
+    set_default(
+        environ,
+        "SERVER_SOFTWARE",
+        EnvValue::from("rgi-testing/0.1"),
+    );
 }
 
 /// A request target that decodes to `SCRIPT_NAME` + `PATH_INFO`, followed
@@ -562,7 +575,8 @@ mod tests {
     fn testing_defaults() {
         // wsgiref testDefaults (T-13), plus the keys the rgi spec requires:
         // ENV-003, ENV-004, ENV-005, ENV-007, ENV-011, ENV-012, ENV-013,
-        // ENV-014; ENV-015 to ENV-019 and ENV-023 come from Environ::new.
+        // ENV-014, and the SHOULD keys ENV-024 to ENV-027; ENV-015 to
+        // ENV-019 and ENV-023 come from Environ::new.
         let env = env_with(&[]);
         for (key, value) in [
             ("SERVER_NAME", "127.0.0.1"),
@@ -574,10 +588,14 @@ mod tests {
             ("SERVER_PORT", "80"),
             ("QUERY_STRING", ""),
             ("REQUEST_URI", "/"),
+            ("REMOTE_ADDR", "127.0.0.1"),
+            ("REMOTE_PORT", "49152"),
+            ("GATEWAY_INTERFACE", "CGI/1.1"),
+            ("SERVER_SOFTWARE", "rgi-testing/0.1"),
         ] {
             assert_eq!(env.get_str(key), Some(value), "{key}");
         }
-        assert_eq!(env.iter().count(), 9, "nothing else is added: {env:?}");
+        assert_eq!(env.iter().count(), 13, "nothing else is added: {env:?}");
         // ENV-008, ENV-009: a request without a body has neither.
         for key in ["CONTENT_TYPE", "CONTENT_LENGTH"] {
             assert!(!env.contains(key), "{key}");

@@ -142,6 +142,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
         fixture: fixture.name.clone(),
         status: None,
         findings: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
     };
     let Some(vars) = environ(fixture) else {
         return result;

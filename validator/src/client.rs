@@ -68,6 +68,7 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
         fixture: fixture.name.clone(),
         status: None,
         findings: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
     };
     let fail = |message: String| {
         Finding::new(

@@ -31,6 +31,7 @@ pub(crate) fn run_fixture<A: rgi::Application>(app: Arc<A>, fixture: &Fixture) -
         fixture: fixture.name.clone(),
         status: parsed.as_ref().map(|r| r.code),
         findings,
+        elapsed: std::time::Duration::ZERO,
     };
     if let Some(code) = result.status {
         crate::check_status(fixture, code, &mut result.findings);

@@ -113,7 +113,7 @@ impl Runner {
                 .fixtures
                 .iter()
                 .filter(|f| f.in_process)
-                .map(|f| inprocess::run_fixture(app.clone(), f))
+                .map(|f| timed(|| inprocess::run_fixture(app.clone(), f)))
                 .collect(),
         }
     }
@@ -130,7 +130,11 @@ impl Runner {
                 .fixtures
                 .iter()
                 .filter(|f| f.wire)
-                .map(|f| client::run_fixture(&target, &f.with_prefix(&self.prefix), self.timeout))
+                .map(|f| {
+                    timed(|| {
+                        client::run_fixture(&target, &f.with_prefix(&self.prefix), self.timeout)
+                    })
+                })
                 .collect(),
         })
     }
@@ -155,10 +159,17 @@ impl Runner {
                 .fixtures
                 .iter()
                 .filter(|f| f.cgi)
-                .map(|f| cgi::run_fixture(program, f, self.timeout))
+                .map(|f| timed(|| cgi::run_fixture(program, f, self.timeout)))
                 .collect(),
         }
     }
+}
+
+fn timed(run: impl FnOnce() -> FixtureResult) -> FixtureResult {
+    let started = std::time::Instant::now();
+    let mut result = run();
+    result.elapsed = started.elapsed();
+    result
 }
 
 /// Checks the final status against the fixture's expectation, and flags a

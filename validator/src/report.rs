@@ -86,6 +86,8 @@ pub struct FixtureResult {
     pub status: Option<u16>,
     /// What was wrong.
     pub findings: Vec<Finding>,
+    /// How long the fixture took (sending, the response, the checks).
+    pub elapsed: std::time::Duration,
 }
 
 /// The outcome of a run: one [`FixtureResult`] per fixture.
@@ -155,9 +157,13 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "rgi-validator: {}", self.target);
         for result in &self.results {
-            let status = result
-                .status
-                .map_or_else(|| "no response".to_owned(), |s| s.to_string());
+            let status = format!(
+                "{:<11} {:>6} ms",
+                result
+                    .status
+                    .map_or_else(|| "no response".to_owned(), |s| s.to_string()),
+                result.elapsed.as_millis()
+            );
             if result.findings.is_empty() {
                 let _ = writeln!(out, "  ok    {:<28} {status}", result.fixture);
                 continue;
@@ -224,7 +230,7 @@ impl Report {
         out
     }
 
-    /// The report as JSON: `{"target", "fixtures": [{"name", "status",
+    /// The report as JSON: `{"target", "fixtures": [{"name", "status", "ms",
     /// "findings": [{"rule", "severity", "message", "fix"}]}], "errors",
     /// "warnings", "ok"}`.
     pub fn to_json(&self) -> String {
@@ -245,6 +251,7 @@ impl Report {
                 }
                 None => out.push_str("null"),
             }
+            let _ = write!(out, ",\"ms\":{}", result.elapsed.as_millis());
             out.push_str(",\"findings\":[");
             for (j, f) in result.findings.iter().enumerate() {
                 if j > 0 {
@@ -310,11 +317,12 @@ mod tests {
                 fixture: "get".into(),
                 status: Some(200),
                 findings: vec![Finding::new("BODY-006", "a\u{1}b", "fix it")],
+                elapsed: std::time::Duration::from_millis(7),
             }],
         };
         assert_eq!(
             report.to_json(),
-            "{\"target\":\"t\\\"1\\n\",\"fixtures\":[{\"name\":\"get\",\"status\":200,\"findings\":[{\"rule\":\"BODY-006\",\"severity\":\"error\",\"message\":\"a\\u0001b\",\"fix\":\"fix it\"}]}],\"errors\":1,\"warnings\":0,\"ok\":false}"
+            "{\"target\":\"t\\\"1\\n\",\"fixtures\":[{\"name\":\"get\",\"status\":200,\"ms\":7,\"findings\":[{\"rule\":\"BODY-006\",\"severity\":\"error\",\"message\":\"a\\u0001b\",\"fix\":\"fix it\"}]}],\"errors\":1,\"warnings\":0,\"ok\":false}"
         );
         assert!(!report.is_ok());
         assert!(report.to_text().contains("BODY-006"));

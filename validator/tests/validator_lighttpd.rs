@@ -101,7 +101,7 @@ fn cgi_hello_under_lighttpd_passes_over_the_wire() {
             "--prefix",
             "/cgi-bin/hello.cgi",
             "--timeout",
-            "5",
+            "30",
         ])
         .output()
         .unwrap();
