@@ -309,6 +309,7 @@ fn serve_one<S: Stream>(
 
     // APP-005: Err and panic are treated alike (decision 6).
     let outcome = catch_unwind(AssertUnwindSafe(|| app.call(&mut env, &mut responder)));
+    let body_error = lock(shared).body_error;
     let body = match outcome {
         Ok(Ok(body)) if responder.status.is_some() => Some(body),
         Ok(Ok(body)) => {
@@ -319,6 +320,7 @@ fn serve_one<S: Stream>(
             close_body(body);
             None
         }
+        Ok(Err(_)) if body_error.is_some() => None, // the client's fault: no app error
         Ok(Err(err)) => {
             log::error(format_args!(
                 "{}: the application failed (APP-005): {err}{}",
@@ -337,7 +339,6 @@ fn serve_one<S: Stream>(
         }
     };
     let mut failed = body.is_none();
-    let body_error = lock(shared).body_error;
     if let (Some(reject), false) = (body_error, responder.head_sent) {
         // The request body was malformed or too large: that is the answer,
         // whatever the application made of the read error.
