@@ -171,6 +171,30 @@ fn timeout_reject() -> HeadWait {
     })
 }
 
+/// `METHOD target` of a request, escaped, for error messages (ERRS-005).
+struct ReqName<'a>(&'a Environ);
+
+impl std::fmt::Display for ReqName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = String::new();
+        log::escape_into(
+            &mut text,
+            self.0.get_bytes("REQUEST_METHOD").unwrap_or(b"-"),
+        );
+        text.push(' ');
+        log::escape_into(&mut text, self.0.get_bytes("REQUEST_URI").unwrap_or(b"-"));
+        f.write_str(&text)
+    }
+}
+
+/// ` (RULE)` when the error is an `rgi::Error` naming a rule.
+fn rule_of(err: &(dyn std::error::Error + 'static)) -> String {
+    err.downcast_ref::<crate::Error>()
+        .and_then(crate::Error::rule)
+        .map(|rule| format!(" ({rule})"))
+        .unwrap_or_default()
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s
@@ -281,7 +305,7 @@ fn serve_one<S: Stream>(
 
     req.keep_alive = req.keep_alive && !ctl.stopping() && served + 1 < ctl.max_requests;
     env.set_input(Box::new(Input::new(Arc::clone(shared), seq)));
-    let mut responder = Responder::new(shared, req, config.server_software);
+    let mut responder = Responder::new(shared, req, config.server_software, ctl.stopping);
 
     // APP-005: Err and panic are treated alike (decision 6).
     let outcome = catch_unwind(AssertUnwindSafe(|| app.call(&mut env, &mut responder)));
@@ -289,18 +313,24 @@ fn serve_one<S: Stream>(
         Ok(Ok(body)) if responder.status.is_some() => Some(body),
         Ok(Ok(body)) => {
             log::error(format_args!(
-                "the application returned a body without calling start_response (START-002); answering 500"
+                "{}: the application returned a body without calling start_response (START-002); answering 500",
+                ReqName(&env)
             ));
             close_body(body);
             None
         }
         Ok(Err(err)) => {
-            log::error(format_args!("the application failed: {err}"));
+            log::error(format_args!(
+                "{}: the application failed (APP-005): {err}{}",
+                ReqName(&env),
+                rule_of(&*err)
+            ));
             None
         }
         Err(payload) => {
             log::error(format_args!(
-                "the application panicked: {}",
+                "{}: the application panicked (APP-005, SRV-004): {}",
+                ReqName(&env),
                 panic_message(&*payload)
             ));
             None
@@ -322,7 +352,7 @@ fn serve_one<S: Stream>(
         return Ok(false);
     }
     if let Some(body) = body {
-        failed = !send_body(&mut responder, body, shared);
+        failed = !send_body(&mut responder, body, shared, &env);
     }
     let mut t = lock(shared);
     if failed {
@@ -346,7 +376,8 @@ fn serve_one<S: Stream>(
         }
     } else if !responder.finish(&mut t) {
         log::error(format_args!(
-            "the body was shorter than its Content-Length (BODY-004); closing the connection"
+            "{}: the body was shorter than its Content-Length (BODY-005); closing the connection",
+            ReqName(&env)
         ));
     }
     if config.access_log {
@@ -394,6 +425,7 @@ fn send_body<S: Stream>(
     responder: &mut Responder<'_, S>,
     mut body: Body,
     shared: &Mutex<Transport<S>>,
+    env: &Environ,
 ) -> bool {
     let known = body.known_length();
     if !responder.head_sent && known.is_some() {
@@ -432,13 +464,17 @@ fn send_body<S: Stream>(
             Ok(None) => break,
             Ok(Some(Ok(chunk))) => chunk,
             Ok(Some(Err(err))) => {
-                log::error(format_args!("the response body failed: {err}"));
+                log::error(format_args!(
+                    "{}: the response body failed (BODY-015): {err}",
+                    ReqName(env)
+                ));
                 close_body(body);
                 return false;
             }
             Err(payload) => {
                 log::error(format_args!(
-                    "the response body panicked: {}",
+                    "{}: the response body panicked (BODY-015, SRV-004): {}",
+                    ReqName(env),
                     panic_message(&*payload)
                 ));
                 close_body(body);
@@ -459,7 +495,11 @@ fn send_body<S: Stream>(
         }
         if let Err(err) = responder.send_data(&mut t, &chunk) {
             if !matches!(err, crate::Error::Io(_)) {
-                log::error(format_args!("{err} ({})", err.rule().unwrap_or("-")));
+                log::error(format_args!(
+                    "{}: {err} ({})",
+                    ReqName(env),
+                    err.rule().unwrap_or("-")
+                ));
             }
             drop(t);
             close_body(body);

@@ -2,6 +2,7 @@
 //! server's [`StartResponse`] implementation.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use super::encode::{self, HeadParts, OutFraming};
@@ -191,6 +192,7 @@ pub(crate) struct Responder<'a, S> {
     shared: &'a Mutex<Transport<S>>,
     req: ReqInfo,
     server: &'static str,
+    stopping: Option<&'a AtomicBool>,
     pub status: Option<String>,
     pub code: u16,
     headers: Headers,
@@ -205,11 +207,17 @@ pub(crate) struct Responder<'a, S> {
 }
 
 impl<'a, S: Stream> Responder<'a, S> {
-    pub fn new(shared: &'a Mutex<Transport<S>>, req: ReqInfo, server: &'static str) -> Self {
+    pub fn new(
+        shared: &'a Mutex<Transport<S>>,
+        req: ReqInfo,
+        server: &'static str,
+        stopping: Option<&'a AtomicBool>,
+    ) -> Self {
         Responder {
             shared,
             req,
             server,
+            stopping,
             status: None,
             code: 0,
             headers: Headers::new(),
@@ -262,6 +270,7 @@ impl<'a, S: Stream> Responder<'a, S> {
         // length on HTTP/1.0, a client still waiting for 100 Continue, or an
         // unread body larger than the drain cap.
         if self.framing == OutFraming::Close
+            || self.stopping.is_some_and(|s| s.load(Ordering::SeqCst))
             || t.broken
             || t.body_error.is_some()
             || t.continue_pending

@@ -41,17 +41,29 @@ pub(crate) fn escape_into(out: &mut String, mut bytes: &[u8]) {
 /// `host - - [dd/Mon/yyyy:HH:MM:SS +0000] "request line" status bytes`.
 /// `bytes` is `None` when no body was sent (logged as `-`).
 pub(crate) fn access(remote: &str, request_line: &[u8], status: u16, bytes: Option<u64>) {
+    let line = access_line(remote, request_line, status, bytes, date::now_secs());
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// The access-log line (SRV-014), newline included.
+pub(crate) fn access_line(
+    remote: &str,
+    request_line: &[u8],
+    status: u16,
+    bytes: Option<u64>,
+    now: u64,
+) -> String {
     let mut line = String::with_capacity(96 + request_line.len());
     line.push_str(remote);
     line.push_str(" - - [");
-    line.push_str(&date::clf_date(date::now_secs()));
+    line.push_str(&date::clf_date(now));
     line.push_str("] \"");
     escape_into(&mut line, request_line);
     let _ = match bytes {
         Some(n) => writeln!(line, "\" {status} {n}"),
         None => writeln!(line, "\" {status} -"),
     };
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    line
 }
 
 /// Writes one error line to stderr, in one write.
@@ -63,6 +75,24 @@ pub(crate) fn error(message: std::fmt::Arguments<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_lines_are_in_common_log_format() {
+        // SRV-014, ERRS-006
+        let line = access_line(
+            "127.0.0.1",
+            b"GET /\x1b HTTP/1.1",
+            200,
+            Some(13),
+            971_185_336,
+        );
+        assert_eq!(
+            line,
+            "127.0.0.1 - - [10/Oct/2000:13:42:16 +0000] \"GET /\\x1b HTTP/1.1\" 200 13\n"
+        );
+        let line = access_line("::1", b"", 400, None, 0);
+        assert_eq!(line, "::1 - - [01/Jan/1970:00:00:00 +0000] \"\" 400 -\n");
+    }
 
     #[test]
     fn controls_and_backslashes_are_escaped() {

@@ -144,6 +144,17 @@ impl Client {
         out
     }
 
+    /// Reads one response, then everything until the server closes (or
+    /// the read times out).
+    pub fn rest_after_response(&mut self) -> Vec<u8> {
+        let _ = read_response(&mut self.reader, false);
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        self.rest()
+    }
+
     /// True if the server closed the connection (EOF or reset) with nothing
     /// more to read.
     pub fn is_closed(&mut self) -> bool {
