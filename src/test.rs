@@ -5,7 +5,7 @@
 //!
 //! Like `Rack::MockRequest`, `Plack::Test` or Go's `httptest`, but the
 //! request bytes go through the very code [`simple_server`] runs (its
-//! [`serve_connection`](crate::simple_server::serve_connection) seam, over an
+//! `serve_connection` seam, over an
 //! in-memory stream), so what a test sees is what a client would see: HEAD
 //! bodies suppressed, `Content-Length` computed, chunked framing, the 500
 //! answer to a failing application.
