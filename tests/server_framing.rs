@@ -540,3 +540,19 @@ fn malformed_chunked_bodies_are_400() {
         assert_refused_on(&server, raw.as_bytes(), 400);
     }
 }
+
+/// HTTP-007: up to the header limit (100 by default), more than fit the
+/// server's small inline table, are accepted.
+#[test]
+fn many_headers_under_the_limit_are_accepted() {
+    let mut raw = String::from("GET /many HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..99 {
+        raw.push_str(&format!("X-H{i}: v{i}\r\n"));
+    }
+    raw.push_str("\r\n");
+    let (server, calls) = counting_server();
+    let r = request(server.addr, raw.as_bytes());
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "GET /many ");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -54,7 +54,7 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(5),
             max_connections: 4096,
             stack_size: 256 * 1024,
-            read_buffer_bytes: 4096,
+            read_buffer_bytes: 1024,
             access_log: true,
             server_software: concat!("rgi/", env!("CARGO_PKG_VERSION")),
         }
@@ -124,7 +124,8 @@ setters! {
     /// that thousands of threads stay cheap). Default 256 KiB.
     stack_size / get_stack_size: usize,
     /// The initial size of a connection's read buffer; it grows up to
-    /// `max_head_bytes` for large heads. Default 4 KiB.
+    /// `max_head_bytes` for large heads (and 4 KiB for bodies). Default
+    /// 1 KiB: most request heads fit, and idle connections stay small.
     read_buffer_bytes / get_read_buffer_bytes: usize,
     /// Whether each request is logged to stderr in Common Log Format.
     /// Default `true`.

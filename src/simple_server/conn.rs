@@ -236,6 +236,32 @@ fn first_line(bytes: &[u8]) -> &[u8] {
     &bytes[..end.min(1024)]
 }
 
+/// Parses a complete head and builds the request's environ.
+fn prepare<'b>(
+    bytes: &'b [u8],
+    storage: &mut [httparse::Header<'b>],
+    info: &ConnInfo,
+    config: &Config,
+) -> Result<(Environ, ReqInfo, Framing, bool), Reject> {
+    let head = head::parse(bytes, storage, config)?;
+    if let Framing::Length(n) = head.framing {
+        if n > config.max_body_bytes {
+            // HTTP-018: refuse before reading a byte of it.
+            return Err(Reject {
+                status: 413,
+                reason: "request body too large (HTTP-018)",
+            });
+        }
+    }
+    let env = gateway::build_environ(&head, info, config);
+    let req = ReqInfo {
+        head_only: head.method == "HEAD",
+        minor: head.minor,
+        keep_alive: head.keep_alive,
+    };
+    Ok((env, req, head.framing, head.expect_continue))
+}
+
 /// Serves one request. `Ok(true)`: the connection stays open.
 fn serve_one<S: Stream>(
     app: &dyn Application,
@@ -258,14 +284,6 @@ fn serve_one<S: Stream>(
     };
 
     let mut t = lock(shared);
-    let mut small = [httparse::EMPTY_HEADER; 100];
-    let mut big;
-    let storage: &mut [httparse::Header<'_>] = if config.max_headers <= small.len() {
-        &mut small[..config.max_headers]
-    } else {
-        big = vec![httparse::EMPTY_HEADER; config.max_headers];
-        &mut big
-    };
     let start = t.start;
     let bytes = &t.rbuf[start..start + head_len];
     let request_line = if config.access_log {
@@ -273,24 +291,16 @@ fn serve_one<S: Stream>(
     } else {
         Vec::new()
     };
-    let parsed = head::parse(bytes, storage, config).and_then(|head| {
-        if let Framing::Length(n) = head.framing {
-            if n > config.max_body_bytes {
-                // HTTP-018: refuse before reading a byte of it.
-                return Err(Reject {
-                    status: 413,
-                    reason: "request body too large (HTTP-018)",
-                });
-            }
-        }
-        let env = gateway::build_environ(&head, info, config);
-        let req = ReqInfo {
-            head_only: head.method == "HEAD",
-            minor: head.minor,
-            keep_alive: head.keep_alive,
-        };
-        Ok((env, req, head.framing, head.expect_continue))
-    });
+    // A small inline header table keeps the thread's stack shallow (idle
+    // connections cost their touched stack pages); requests with more
+    // fields are parsed again with a table of `max_headers`.
+    let mut small = [httparse::EMPTY_HEADER; 32];
+    let inline = config.max_headers.min(small.len());
+    let mut parsed = prepare(bytes, &mut small[..inline], info, config);
+    if matches!(parsed, Err(Reject { status: 431, .. })) && config.max_headers > inline {
+        let mut big = vec![httparse::EMPTY_HEADER; config.max_headers];
+        parsed = prepare(bytes, &mut big, info, config);
+    }
     let (mut env, mut req, framing, expect_continue) = match parsed {
         Ok(parts) => parts,
         Err(reject) => {
@@ -309,6 +319,7 @@ fn serve_one<S: Stream>(
 
     // APP-005: Err and panic are treated alike (decision 6).
     let outcome = catch_unwind(AssertUnwindSafe(|| app.call(&mut env, &mut responder)));
+    let body_error = lock(shared).body_error;
     let body = match outcome {
         Ok(Ok(body)) if responder.status.is_some() => Some(body),
         Ok(Ok(body)) => {
@@ -319,6 +330,7 @@ fn serve_one<S: Stream>(
             close_body(body);
             None
         }
+        Ok(Err(_)) if body_error.is_some() => None, // the client's fault: no app error
         Ok(Err(err)) => {
             log::error(format_args!(
                 "{}: the application failed (APP-005): {err}{}",
@@ -337,7 +349,6 @@ fn serve_one<S: Stream>(
         }
     };
     let mut failed = body.is_none();
-    let body_error = lock(shared).body_error;
     if let (Some(reject), false) = (body_error, responder.head_sent) {
         // The request body was malformed or too large: that is the answer,
         // whatever the application made of the read error.

@@ -109,6 +109,8 @@ mod conn;
 mod date;
 pub(crate) mod decode;
 mod encode;
+#[doc(hidden)]
+pub mod fuzz;
 mod gateway;
 pub(crate) mod head;
 mod log;

@@ -463,21 +463,45 @@ impl<S: Stream> Transport<S> {
         if self.body_left().is_some_and(|left| left > cap) {
             return false;
         }
-        let mut scratch = [0u8; 4096];
+        self.drain_inner(cap).unwrap_or(false)
+    }
+
+    fn drain_inner(&mut self, cap: u64) -> io::Result<bool> {
         let mut drained = 0u64;
+        let max = self.config.read_buffer_bytes.max(4096);
+        self.read_timeout(Some(self.config.body_timeout))?;
         while !self.body_done() {
-            match self.read_body_inner(&mut scratch) {
-                Ok(0) => break,
-                Ok(n) => {
+            if self.start == self.end && self.fill(max)? == 0 {
+                return Ok(false);
+            }
+            match &mut self.body {
+                BodyState::Length(left) => {
+                    // Discard straight from the buffer: no copy.
+                    let n =
+                        (self.end - self.start).min(usize::try_from(*left).unwrap_or(usize::MAX));
+                    *left -= n as u64;
+                    self.consume(n);
                     drained += n as u64;
-                    if drained > cap {
-                        return false;
+                }
+                BodyState::Chunked(dec) => {
+                    let mut scratch = [0u8; 512];
+                    match dec.decode(&self.rbuf[self.start..self.end], &mut scratch) {
+                        Ok((used, produced)) => {
+                            self.consume(used);
+                            drained += produced as u64;
+                        }
+                        Err(reject) => {
+                            self.body_error = Some(reject);
+                            return Ok(false);
+                        }
                     }
                 }
-                Err(_) => return false,
+            }
+            if drained > cap {
+                return Ok(false);
             }
         }
-        self.body_done()
+        Ok(true)
     }
 }
 
