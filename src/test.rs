@@ -5,7 +5,7 @@
 //!
 //! Like `Rack::MockRequest`, `Plack::Test` or Go's `httptest`, but the
 //! request bytes go through the very code [`simple_server`] runs (its
-//! [`serve_connection`](crate::simple_server::serve_connection) seam, over an
+//! `serve_connection` seam, over an
 //! in-memory stream), so what a test sees is what a client would see: HEAD
 //! bodies suppressed, `Content-Length` computed, chunked framing, the 500
 //! answer to a failing application.
@@ -236,6 +236,7 @@ impl TestRequest {
 #[derive(Clone)]
 pub struct TestClient {
     app: Arc<dyn Application>,
+    max_response_bytes: usize,
     validate: bool,
     mount: Option<Vec<u8>>,
     config: Config,
@@ -260,11 +261,20 @@ impl TestClient {
     pub fn new(app: impl Application) -> Self {
         TestClient {
             app: Arc::new(app),
+            max_response_bytes: 64 << 20,
             validate: true,
             mount: None,
             config: Config::default().access_log(false),
             conn_info: ConnInfo::default(),
         }
+    }
+
+    /// Stops reading a response after `bytes` bytes (default 64 MiB), as a
+    /// client that goes away would, so that a body that never ends cannot
+    /// hang a test; the response then reports a [`TestResponse::problem`].
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
     }
 
     /// Turns validation off.
@@ -353,6 +363,8 @@ impl TestClient {
         let stream = MemoryStream {
             input: io::Cursor::new(bytes.to_vec()),
             output: output.clone(),
+            written: 0,
+            limit: self.max_response_bytes,
         };
         // server -> Pipeline (error log, mount) -> validator -> application
         let (inner, report): (Arc<dyn Application>, Option<Report>) = if self.validate {
@@ -447,6 +459,8 @@ impl Write for SharedBuf {
 struct MemoryStream {
     input: io::Cursor<Vec<u8>>,
     output: SharedBuf,
+    written: usize,
+    limit: usize,
 }
 
 impl Read for MemoryStream {
@@ -457,6 +471,16 @@ impl Read for MemoryStream {
 
 impl Write for MemoryStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.written + buf.len() > self.limit {
+            // The client "goes away" (for good, like a closed socket): the
+            // server stops pulling the body.
+            self.limit = 0;
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "rgi::test: the response is larger than the client's limit",
+            ));
+        }
+        self.written += buf.len();
         self.output.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -820,6 +844,22 @@ mod tests {
             response.assert_valid();
         });
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn endless_bodies_stop_at_the_limit() {
+        let endless = crate::app(|_env, start| {
+            start.start(
+                "200 OK",
+                [("Content-Type", "application/octet-stream")].into(),
+            )?;
+            Ok(Body::lazy(std::iter::repeat("0123456789abcdef")))
+        });
+        let response = TestClient::new(endless).max_response_bytes(4096).get("/");
+        assert_eq!(response.status(), 200);
+        assert!(!response.is_complete(), "{response:?}");
+        assert!(response.problem().is_some(), "{response:?}");
+        assert!(response.raw().len() <= 4096);
     }
 
     #[test]

@@ -92,9 +92,14 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
     let _ = stream.set_read_timeout(Some(timeout));
     let _ = stream.set_write_timeout(Some(timeout));
     let _ = stream.set_nodelay(true);
-    // A server may answer (413, 400) before reading a large body and close;
-    // a failed write is then not an error of its own: read the response.
-    let write_error = stream.write_all(&fixture.request).err();
+    // The request is written from another thread while this one reads: a
+    // server may answer (413, 400, or an application that ignores the body)
+    // before reading a large body, and a failed write is then no error of its
+    // own.
+    let writer = stream.try_clone().map(|mut out| {
+        let request = fixture.request.clone();
+        std::thread::spawn(move || out.write_all(&request).err())
+    });
     let info = RequestInfo {
         method: fixture.method().to_owned(),
         minor: fixture.http_version(),
@@ -103,6 +108,12 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
     };
     let (response, findings) = read_and_check(&mut stream, &info, true);
     result.findings = findings;
+    // Unblocks a writer the server stopped reading from.
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let write_error = match writer {
+        Ok(handle) => handle.join().ok().flatten(),
+        Err(e) => Some(e),
+    };
     if let (Some(e), None) = (&write_error, &response) {
         result
             .findings
