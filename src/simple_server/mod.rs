@@ -51,6 +51,25 @@
 //!   on stderr. Every request is logged on stderr in Common Log Format
 //!   unless [`Config::access_log`] is off.
 //!
+//! # Limits and timeouts (HTTP-008)
+//!
+//! Every limit is a [`Config`] setting; the defaults: request target 8 KiB
+//! (414), head 64 KiB and 100 fields (431), body 1 GiB (413), unread body
+//! drained up to 64 KiB, chunk extensions and trailers 16 KiB each; 10 s
+//! for a whole head (408), 30 s per body read and per write, 60 s idle
+//! keep-alive; 4096 connections (one thread each, 256 KiB stacks), 5 s for
+//! in-flight requests at shutdown.
+//!
+//! # The environ (ENV-037)
+//!
+//! Besides the required keys the server sets `REQUEST_URI` (the raw
+//! target), `REMOTE_ADDR`, `REMOTE_PORT`, `GATEWAY_INTERFACE` (`CGI/1.1`)
+//! and `SERVER_SOFTWARE`. `rgi.multithread` is true, `rgi.multiprocess` and
+//! `rgi.run_once` false, `rgi.file_wrapper` true: a file body is sent from
+//! the file in large blocks, past the 8 KiB block iteration. (std's
+//! `io::copy` deliberately avoids `sendfile` from a file to a socket, and
+//! calling it directly would need `unsafe`, which this crate forbids.)
+//!
 //! # The socket-free seam
 //!
 //! [`serve_connection`] runs the complete per-connection pipeline (parsing,
