@@ -182,6 +182,24 @@ fn cmd_checks_the_hello_example_over_the_wire() {
 }
 
 #[test]
+fn the_base64_example_has_no_finding_at_all() {
+    let program = build_example("base64_app");
+    let command = format!("{} {{addr}}", program.display());
+    let out = validator(&[
+        "--cmd",
+        &command,
+        "--format",
+        "json",
+        "--strict",
+        "--timeout",
+        "30",
+    ]);
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(json.contains("\"errors\":0,\"warnings\":0,"), "{json}");
+}
+
+#[test]
 fn cmd_reports_a_program_that_does_not_listen() {
     let out = validator(&["--cmd", "/bin/true {addr}"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
