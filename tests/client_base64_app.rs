@@ -164,3 +164,32 @@ fn head_gets_the_headers_only() {
         );
     }
 }
+
+/// The whole pipeline in-process (`rgi::test`: the server's parsing and
+/// framing over an in-memory stream, the validator around the app).
+#[test]
+fn through_the_test_client() {
+    let client = rgi::test::TestClient::new(base64_app);
+    let response = client.get("/encode?mystring=h%C3%A9llo+%3Crgi%3E+%26+%E2%98%83");
+    response.assert_ok();
+    assert!(response.findings().is_empty(), "{:?}", response.findings());
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(response
+        .text()
+        .contains("<tt>&quot;héllo &lt;rgi&gt; &amp; ☃&quot;</tt> base64 encoded is: <tt>aMOpbGxvIDxyZ2k+ICYg4piD</tt>"));
+    let length = response.body().len().to_string();
+    assert_eq!(response.header("content-length"), Some(length.as_str()));
+
+    let head = client.head("/encode?mystring=x");
+    head.assert_status(400);
+    assert!(head.findings().is_empty(), "{:?}", head.findings());
+    assert_eq!(head.header("content-length"), Some("49"));
+    assert!(head.body().is_empty());
+
+    let missing = client.get("/nothing/here");
+    missing.assert_status(404);
+    assert_eq!(missing.text(), "That URL is not valid");
+}

@@ -194,6 +194,8 @@ pub(crate) struct Responder<'a, S> {
     server: &'static str,
     stopping: Option<&'a AtomicBool>,
     pub status: Option<String>,
+    /// `start` was called, whether or not it was accepted (START-006).
+    start_called: bool,
     pub code: u16,
     headers: Headers,
     declared: Option<u64>,
@@ -219,6 +221,7 @@ impl<'a, S: Stream> Responder<'a, S> {
             server,
             stopping,
             status: None,
+            start_called: false,
             code: 0,
             headers: Headers::new(),
             declared: None,
@@ -368,9 +371,12 @@ impl<'a, S: Stream> Responder<'a, S> {
 
 impl<S: Stream> StartResponse for Responder<'_, S> {
     fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
-        if self.status.is_some() {
+        // START-005, START-006: one `start` per call, even a refused one;
+        // after a refusal only `start_error` can record a response.
+        if self.start_called || self.status.is_some() {
             return Err(Error::AlreadyStarted);
         }
+        self.start_called = true;
         self.store(status, headers)
     }
 

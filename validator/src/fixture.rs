@@ -445,6 +445,7 @@ catalogue!(
     "get-auth-long-header.txt",
     "get-http10.txt",
     "get-http10-keepalive.txt",
+    "get-connection-close.txt",
     "head-root.txt",
     "post-form.txt",
     "post-json.txt",

@@ -182,8 +182,71 @@ fn cmd_checks_the_hello_example_over_the_wire() {
 }
 
 #[test]
+fn the_base64_example_has_no_finding_at_all() {
+    let program = build_example("base64_app");
+    let command = format!("{} {{addr}}", program.display());
+    let out = validator(&[
+        "--cmd",
+        &command,
+        "--format",
+        "json",
+        "--strict",
+        "--timeout",
+        "30",
+    ]);
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(json.contains("\"errors\":0,\"warnings\":0,"), "{json}");
+}
+
+#[test]
 fn cmd_reports_a_program_that_does_not_listen() {
     let out = validator(&["--cmd", "/bin/true {addr}"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("exited"), "{}", text(&out));
+}
+
+#[test]
+fn a_server_that_answers_before_reading_the_body_is_not_waited_for() {
+    // Answers as soon as the head is in, never reads the 1 MiB body, and
+    // keeps the connection open: the runner must not sit in a blocked write.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 413 Content Too Large\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+                      Server: fake\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                      Content-Length: 9\r\nConnection: close\r\n\r\ntoo large",
+                );
+                std::thread::sleep(std::time::Duration::from_secs(40));
+            });
+        }
+    });
+    let started = std::time::Instant::now();
+    let out = validator(&[
+        "--url",
+        &format!("http://{addr}"),
+        "--only",
+        "post-large",
+        "--timeout",
+        "30",
+    ]);
+    let report = text(&out);
+    assert!(report.contains("413"), "{report}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}: {report}",
+        started.elapsed()
+    );
 }
