@@ -779,7 +779,7 @@ fn decode_chunked(mut data: &[u8]) -> Result<Vec<u8>, (Vec<u8>, String)> {
                 None => Err((body, "truncated chunked body: no end of trailers".into())),
             };
         }
-        if data.len() < size + 2 {
+        if data.len() < size.saturating_add(2) {
             body.extend_from_slice(&data[..size.min(data.len())]);
             return Err((
                 body,
@@ -806,6 +806,7 @@ mod tests {
         );
         assert!(decode_chunked(b"3\r\nab").is_err());
         assert!(decode_chunked(b"zz\r\n").is_err());
+        assert!(decode_chunked(b"ffffffffffffffff\r\nab").is_err());
     }
 
     #[test]

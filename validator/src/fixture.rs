@@ -353,7 +353,7 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
             return Some(out);
         }
         out.extend_from_slice(data.get(..size)?);
-        data = data.get(size + 2..)?;
+        data = data.get(size.checked_add(2)?..)?;
     }
 }
 

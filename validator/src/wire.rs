@@ -750,8 +750,11 @@ fn read_chunked(
                 }
             }
         }
-        if response.body.len() + size > MAX_BODY {
-            return false;
+        if size > MAX_BODY.saturating_sub(response.body.len()) {
+            return bad(
+                findings,
+                format!("chunk size {size_text} is beyond {MAX_BODY} bytes"),
+            );
         }
         while input.available().len() < size + 2 {
             match input.fill() {
@@ -872,6 +875,7 @@ pub(crate) fn check_app_headers(response: &WireResponse, findings: &mut Vec<Find
 /// assert!(is_imf_fixdate("Sun, 06 Nov 1994 08:49:37 GMT"));
 /// assert!(!is_imf_fixdate("Mon, 06 Nov 1994 08:49:37 GMT"));
 /// assert!(!is_imf_fixdate("Sunday, 06-Nov-94 08:49:37 GMT"));
+/// assert!(!is_imf_fixdate("Sun, 06 Növ 1994 08:49:37 GM")); // not ASCII, 29 bytes
 /// ```
 pub fn is_imf_fixdate(s: &str) -> bool {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -879,7 +883,13 @@ pub fn is_imf_fixdate(s: &str) -> bool {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let b = s.as_bytes();
-    if b.len() != 29 || &b[3..5] != b", " || b[7] != b' ' || b[11] != b' ' || b[16] != b' ' {
+    if !s.is_ascii()
+        || b.len() != 29
+        || &b[3..5] != b", "
+        || b[7] != b' '
+        || b[11] != b' '
+        || b[16] != b' '
+    {
         return false;
     }
     if b[19] != b':' || b[22] != b':' || &b[25..] != b" GMT" {
@@ -972,6 +982,8 @@ mod tests {
             ("GET", "HTTP/1.1 200 OK\r\nDate: Sun, 6 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n", "SRV-005"),
             ("GET", "HTTP/1.1 302 Found\r\nDATE\r\nContent-Length: 0\r\n\r\n", "HDR-015"),
             ("GET", "", "APP-005"),
+            ("GET", "HTTP/1.1 200 OK\r\nDATE\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n", "HTTP-022"),
+            ("GET", "HTTP/1.1 200 OK\r\nDate: Sun, 06 N\u{f6}v 1994 08:49:37 GM\r\nContent-Length: 0\r\n\r\n", "SRV-005"),
         ];
         for (method, raw, rule) in cases {
             let raw = raw.replace("DATE\r\n", DATE);
