@@ -223,7 +223,7 @@ fn many_concurrent_keep_alive_clients_are_served() {
     }
 }
 
-/// handle_request: a script can serve requests one at a time, wsgiref
+/// SRV-001: handle_request lets a script serve requests one at a time, wsgiref
 /// style, on its own thread.
 #[test]
 fn handle_request_can_be_called_repeatedly() {
