@@ -237,3 +237,17 @@ fn unread_small_body_is_drained_and_the_connection_kept() {
     c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(c.response().text(), "Hello, world!");
 }
+
+/// HTTP-026, HTTP-017: an app that fails without reading a body the client
+/// is holding back for 100 Continue: 500 with Connection: close.
+#[test]
+fn failure_with_a_pending_100_continue_closes() {
+    let app = rgi::app(|_: &mut Environ, _: &mut dyn StartResponse| Err("no".into()));
+    let server = start(app);
+    let mut c = server.connect();
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    let r = c.response();
+    assert_eq!(r.status, 500);
+    assert!(r.closes());
+    assert!(c.is_closed());
+}
