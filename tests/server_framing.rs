@@ -556,3 +556,26 @@ fn many_headers_under_the_limit_are_accepted() {
     assert_eq!(r.text(), "GET /many ");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+/// HTTP-024: after refusing a request whose body is still arriving, the
+/// server closes gracefully (FIN, then discards input for a moment), so the
+/// client reads the error instead of a connection reset.
+#[test]
+fn refusal_while_the_body_streams_in_still_reaches_the_client() {
+    let (server, _) = counting_server_with(test_config().max_body_bytes(1000));
+    let mut c = server.connect();
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n");
+    let mut writer = c.reader.get_ref().try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let block = [b'x'; 1000];
+        for _ in 0..300 {
+            if std::io::Write::write_all(&mut writer, &block).is_err() {
+                break;
+            }
+        }
+    });
+    let r = c.response();
+    assert_eq!(r.status, 413);
+    assert!(r.closes());
+    sender.join().unwrap();
+}

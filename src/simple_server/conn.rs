@@ -94,9 +94,8 @@ pub(crate) fn serve<S: Stream>(
         }
     };
     let mut t = lock(&shared);
-    let _ = t.flush();
     t.end_request();
-    t.stream.close_write();
+    t.close();
     result
 }
 

@@ -51,6 +51,11 @@ pub(crate) trait Stream: Read + Write + Send + 'static {
     /// Closes the write side after the last response (TCP: FIN, so that
     /// the client sees the end of a close-delimited response).
     fn close_write(&mut self) {}
+    /// True if reads can time out (only then may the server wait for the
+    /// client at close).
+    fn has_timeouts(&self) -> bool {
+        false
+    }
 }
 
 /// Any `Read + Write` stream without timeouts (the socket-free seam).
@@ -107,6 +112,9 @@ impl Stream for Tcp {
     fn close_write(&mut self) {
         let _ = self.0.shutdown(Shutdown::Write);
     }
+    fn has_timeouts(&self) -> bool {
+        true
+    }
 }
 
 /// The state of the current request's body.
@@ -156,6 +164,8 @@ pub(crate) struct Transport<S> {
     pub body_error: Option<Reject>,
     /// The connection cannot be reused (I/O error, framing error, timeout).
     pub broken: bool,
+    /// The client closed its side (a read returned 0).
+    pub peer_closed: bool,
     pub config: Config,
 }
 
@@ -174,6 +184,7 @@ impl<S: Stream> Transport<S> {
             response_started: false,
             body_error: None,
             broken: false,
+            peer_closed: false,
             config,
         }
     }
@@ -282,12 +293,43 @@ impl<S: Stream> Transport<S> {
         };
         match n {
             Ok(n) => {
+                self.peer_closed |= n == 0;
                 self.end += n;
                 Ok(n)
             }
             Err(e) => {
                 self.broken = true;
                 Err(e)
+            }
+        }
+    }
+
+    /// Closes the connection gracefully: our side first (FIN), then reads
+    /// and discards what the client still sends, for a short while, so
+    /// that closing with unread input does not reset the connection and
+    /// destroy the response before the client has read it ("lingering
+    /// close").
+    pub fn close(&mut self) {
+        let _ = self.flush();
+        self.stream.close_write();
+        if self.peer_closed || !self.stream.has_timeouts() {
+            return;
+        }
+        let deadline = std::time::Instant::now() + Duration::from_millis(500);
+        if self.rbuf.len() < 4096 {
+            self.rbuf.resize(4096, 0);
+        }
+        let mut discarded = 0usize;
+        while discarded < 1 << 20 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() || self.read_timeout(Some(left)).is_err() {
+                break;
+            }
+            match self.stream.read(&mut self.rbuf) {
+                Ok(0) => break,
+                Ok(n) => discarded += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
             }
         }
     }
