@@ -182,7 +182,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
     let reader = std::thread::spawn(move || {
         let mut out = Vec::new();
         if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut out);
+            let _ = s.take(64 << 20).read_to_end(&mut out);
         }
         out
     });
@@ -190,7 +190,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
     let err_reader = std::thread::spawn(move || {
         let mut out = Vec::new();
         if let Some(s) = stderr.as_mut() {
-            let _ = s.read_to_end(&mut out);
+            let _ = s.take(1 << 20).read_to_end(&mut out);
         }
         out
     });
