@@ -174,6 +174,9 @@ fn body_read_times_out() {
         let mut body = Vec::new();
         let result = env.input().read_to_end(&mut body);
         *s.lock().unwrap() = Some(result.map_err(|e| e.kind()));
+        // INPUT-003: a later read fails at once, it does not wait again.
+        let again = env.input().read(&mut [0u8; 16]).map_err(|e| e.kind());
+        assert_eq!(again, Err(std::io::ErrorKind::ConnectionAborted));
         start.start("200 OK", rgi::Headers::new())?;
         Ok(Body::empty())
     });
