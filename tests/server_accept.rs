@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use server_common::*;
 
+/// SRV-012: log, back off, go on after EMFILE.
 #[test]
 fn accept_loop_survives_descriptor_exhaustion() {
     let server = start(rgi::app(hello));

@@ -170,10 +170,15 @@ fn truncated_body_is_an_error_not_eof() {
 fn body_read_times_out() {
     let seen = Arc::new(Mutex::new(None));
     let s = seen.clone();
+    let again = Arc::new(Mutex::new(None));
+    let a = again.clone();
     let app = rgi::app(move |env: &mut Environ, start: &mut dyn StartResponse| {
         let mut body = Vec::new();
         let result = env.input().read_to_end(&mut body);
         *s.lock().unwrap() = Some(result.map_err(|e| e.kind()));
+        // INPUT-003: a later read fails at once, it does not wait again.
+        let again = env.input().read(&mut [0u8; 16]).map_err(|e| e.kind());
+        *a.lock().unwrap() = Some(again);
         start.start("200 OK", rgi::Headers::new())?;
         Ok(Body::empty())
     });
@@ -185,6 +190,10 @@ fn body_read_times_out() {
     assert_eq!(
         *seen.lock().unwrap(),
         Some(Err(std::io::ErrorKind::TimedOut))
+    );
+    assert_eq!(
+        *again.lock().unwrap(),
+        Some(Err(std::io::ErrorKind::ConnectionAborted))
     );
 }
 
@@ -236,4 +245,18 @@ fn unread_small_body_is_drained_and_the_connection_kept() {
     assert!(!r.closes());
     c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(c.response().text(), "Hello, world!");
+}
+
+/// HTTP-026, HTTP-017: an app that fails without reading a body the client
+/// is holding back for 100 Continue: 500 with Connection: close.
+#[test]
+fn failure_with_a_pending_100_continue_closes() {
+    let app = rgi::app(|_: &mut Environ, _: &mut dyn StartResponse| Err("no".into()));
+    let server = start(app);
+    let mut c = server.connect();
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    let r = c.response();
+    assert_eq!(r.status, 500);
+    assert!(r.closes());
+    assert!(c.is_closed());
 }

@@ -380,8 +380,8 @@ fn client_gone_mid_response_stops_the_body() {
     assert!(pulled.load(Ordering::SeqCst) > 0);
 }
 
-/// A client that disconnects mid-request (half a head, half a body) costs
-/// nothing but its own connection.
+/// INPUT-003, SRV-004: a client that disconnects mid-request (half a head,
+/// half a body) costs nothing but its own connection.
 #[test]
 fn client_gone_mid_request_costs_only_its_connection() {
     let server = start(rgi::app(echo));

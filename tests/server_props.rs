@@ -216,6 +216,7 @@ fn check_accepted(head: &rgi::simple_server::fuzz::HeadSummary, input: &[u8]) {
 
 #[test]
 fn random_and_byte_mutated_heads_never_panic_and_keep_invariants() {
+    // HTTP-001, HTTP-004, HTTP-009, HTTP-011: whatever is accepted is well-formed.
     let mut rng = Rng(3);
     let alphabet: &[u8] = b"GET /HTTP1.\r\n:; ,\t\0\x7f\xffHost chunked Content-Length 0123456789";
     for _ in 0..4000 {

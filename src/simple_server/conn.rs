@@ -371,6 +371,11 @@ fn serve_one<S: Stream>(
             // replaced: abort (close without completing the framing).
             responder.aborted = true;
         } else {
+            // HTTP-026: say so if the connection will close after the 500.
+            responder.close |= t.broken
+                || t.continue_pending
+                || t.body_left()
+                    .is_some_and(|left| left > config.max_drain_bytes);
             let size = encode::push_error(
                 &mut t.wbuf,
                 500,

@@ -93,7 +93,9 @@ impl Drop for SlotGuard {
 /// [`ShutdownHandle`] stops it; [`handle_request`](Server::handle_request)
 /// serves one request.
 pub struct Server {
-    listener: TcpListener,
+    /// `None` once `serve_forever` has shut down (the socket is closed, so
+    /// new connections are refused).
+    listener: Mutex<Option<Arc<TcpListener>>>,
     app: Arc<dyn Application>,
     config: Arc<Config>,
     local: SocketAddr,
@@ -158,7 +160,7 @@ impl Server {
             host.to_owned()
         };
         Ok(Server {
-            listener,
+            listener: Mutex::new(Some(Arc::new(listener))),
             app,
             config: Arc::new(config),
             local,
@@ -203,7 +205,7 @@ impl Server {
     /// Accepts one connection, serves one request on it (on this thread)
     /// and closes it. For tests and scripts, like wsgiref's.
     pub fn handle_request(&self) -> io::Result<()> {
-        let (stream, peer) = self.listener.accept()?;
+        let (stream, peer) = self.listener()?.accept()?;
         let _ = stream.set_nodelay(true);
         let info = self.conn_info(peer);
         let ctl = Control {
@@ -218,9 +220,10 @@ impl Server {
     /// stops it; then waits for in-flight requests (up to
     /// [`Config::shutdown_timeout`]) and returns.
     pub fn serve_forever(&self) -> io::Result<()> {
+        let listener = self.listener()?;
         let mut backoff = Duration::from_millis(5);
         while !self.stopping() {
-            let (stream, peer) = match self.listener.accept() {
+            let (stream, peer) = match listener.accept() {
                 Ok(pair) => {
                     backoff = Duration::from_millis(5);
                     pair
@@ -244,8 +247,20 @@ impl Server {
             }
             self.spawn(stream, peer);
         }
+        // SRV-013: stop accepting: close the listening socket.
+        drop(listener);
+        lock(&self.listener).take();
         self.drain();
         Ok(())
+    }
+
+    fn listener(&self) -> io::Result<Arc<TcpListener>> {
+        lock(&self.listener).clone().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotConnected,
+                "the server was shut down and no longer listens",
+            )
+        })
     }
 
     fn stopping(&self) -> bool {

@@ -394,6 +394,13 @@ impl<S: Stream> Transport<S> {
         if let Some(reject) = self.body_error {
             return Err(body_error(reject));
         }
+        if self.broken && !self.body_done() {
+            // INPUT-003: once a read failed, later reads fail too, at once.
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "the connection failed; the rest of the request body cannot be read",
+            ));
+        }
         if self.continue_pending {
             // HTTP-015: the interim response goes out when the application
             // first reads the body, unless the final head already went or
