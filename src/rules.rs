@@ -379,13 +379,13 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-029",
         level: Must,
-        summary: "Each request header whose name contains no \"_\" and is neither Content-Type nor Content-Length appears under the key \"HTTP_\" followed by the header name with ASCII letters in upper case and each \"-\" replaced by \"_\" (`Accept-Encoding` becomes `HTTP_ACCEPT_ENCODING`).",
+        summary: "Each request header whose name is made only of ASCII letters, digits and \"-\" and is neither Content-Type nor Content-Length appears under the key \"HTTP_\" followed by the header name with ASCII letters in upper case and each \"-\" replaced by \"_\" (`Accept-Encoding` becomes `HTTP_ACCEPT_ENCODING`).",
         enforced_by: Server,
     },
     Rule {
         id: "ENV-030",
         level: Must,
-        summary: "A request header whose name contains \"_\" is dropped and never reaches the environ, because its key would be indistinguishable from that of the same name spelled with \"-\".",
+        summary: "A request header whose name contains any other character (an \"_\", or token punctuation such as \"!\", \".\" or \"~\") is dropped and never reaches the environ: with \"_\" its key would be indistinguishable from that of the same name spelled with \"-\", and the others cannot appear in a CGI-style key (ENV-034).",
         enforced_by: Server,
     },
     Rule {

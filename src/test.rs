@@ -241,6 +241,7 @@ pub struct TestClient {
     mount: Option<Vec<u8>>,
     config: Config,
     conn_info: ConnInfo,
+    default_headers: Vec<(String, Vec<u8>)>,
 }
 
 impl fmt::Debug for TestClient {
@@ -266,6 +267,7 @@ impl TestClient {
             mount: None,
             config: Config::default().access_log(false),
             conn_info: ConnInfo::default(),
+            default_headers: Vec::new(),
         }
     }
 
@@ -313,6 +315,14 @@ impl TestClient {
         self
     }
 
+    /// Adds a header to every request this client sends (an
+    /// `Authorization`, say), unless the request has a header of that name.
+    pub fn default_header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        self.default_headers
+            .push((name.to_owned(), value.as_ref().to_vec()));
+        self
+    }
+
     /// Sends a GET.
     pub fn get(&self, target: impl AsRef<[u8]>) -> TestResponse {
         self.request(TestRequest::get(target))
@@ -344,7 +354,16 @@ impl TestClient {
     }
 
     /// Sends `request` and returns the (first final) response.
-    pub fn request(&self, request: TestRequest) -> TestResponse {
+    pub fn request(&self, mut request: TestRequest) -> TestResponse {
+        for (name, value) in &self.default_headers {
+            if !request
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                request.headers.push((name.clone(), value.clone()));
+            }
+        }
         let method = request.method().to_owned();
         self.send_raw_for(&request.to_bytes(), &method)
     }

@@ -166,6 +166,17 @@ fn malformed_requests_get_the_servers_answer() {
 }
 
 #[test]
+fn default_headers_go_with_every_request() {
+    let client = TestClient::new(echo).default_header("Accept", "text/plain");
+    assert!(client.get("/").text().contains("HTTP_ACCEPT=text/plain\n"));
+    let own = client.request(TestRequest::get("/").header("accept", "application/json"));
+    assert!(
+        own.text().contains("HTTP_ACCEPT=application/json\n"),
+        "{own:?}"
+    );
+}
+
+#[test]
 fn mounted_apps_see_script_name() {
     let client = TestClient::new(echo).mount("/api/v1");
     let response = client.get("/api/v1/users?x=1");

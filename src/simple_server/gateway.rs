@@ -25,8 +25,9 @@ fn method_value(method: &str) -> EnvValue {
 }
 
 /// The environ key of a request header: `HTTP_` + the name upper-cased with
-/// `-` turned into `_` (ENV-029). `None` for names containing `_` (they are
-/// dropped: they would alias a `-` name, decision 11) and for
+/// `-` turned into `_` (ENV-029). `None` for names containing anything but
+/// ASCII letters, digits and `-` (ENV-030: `_` would alias a `-` name, other
+/// token punctuation has no place in a CGI key) and for
 /// Content-Type/Content-Length, which have their own keys.
 pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
     const COMMON: [(&str, &str); 22] = [
@@ -56,7 +57,7 @@ pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
         ("range", "HTTP_RANGE"),
         ("te", "HTTP_TE"),
     ];
-    if name.contains('_') {
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return None;
     }
     if let Some((_, key)) = COMMON.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {

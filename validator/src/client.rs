@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::report::{Finding, FixtureResult};
-use crate::wire::{read_and_check, RequestInfo};
+use crate::wire::read_and_check_all;
 use crate::Fixture;
 
 /// Where a server listens, parsed from `http://host:port[/...]`.
@@ -100,13 +100,8 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
         let request = fixture.request.clone();
         std::thread::spawn(move || out.write_all(&request).err())
     });
-    let info = RequestInfo {
-        method: fixture.method().to_owned(),
-        minor: fixture.http_version(),
-        expect_close: fixture.expect_close,
-        origin: true,
-    };
-    let (response, findings) = read_and_check(&mut stream, &info, true);
+    let infos = fixture.request_infos(true);
+    let (responses, findings) = read_and_check_all(&mut stream, &infos, true);
     result.findings = findings;
     // Unblocks a writer the server stopped reading from.
     let _ = stream.shutdown(std::net::Shutdown::Both);
@@ -114,13 +109,13 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
         Ok(handle) => handle.join().ok().flatten(),
         Err(e) => Some(e),
     };
-    if let (Some(e), None) = (&write_error, &response) {
+    if let (Some(e), true) = (&write_error, responses.is_empty()) {
         result
             .findings
             .push(fail(format!("sending the request failed: {e}")));
     }
-    if let Some(response) = response {
-        result.status = Some(response.code);
+    result.status = responses.first().map(|r| r.code);
+    for response in &responses {
         crate::check_status(fixture, response.code, &mut result.findings);
     }
     result

@@ -45,6 +45,10 @@
 //! line end, with LF line ends turned into CRLF (so chunked framing can be
 //! written naturally). Escapes, applied after that: `\xHH` (any byte, e.g. a
 //! non-UTF-8 path), `\r`, `\n`, `\t`, `\\`.
+//!
+//! Pipelined requests: write the second and later requests where the first
+//! one's body would go, and end the file with an empty line; each request
+//! gets its response, checked in order (HTTP-027; see `pipelined.txt`).
 
 use std::fmt;
 
@@ -280,6 +284,59 @@ impl Fixture {
         fixture
     }
 
+    /// What the response checks need to know about each request in the
+    /// fixture: one entry, or one per pipelined request when the request
+    /// bytes hold several (each delimited by Content-Length or nothing).
+    pub fn request_infos(&self, origin: bool) -> Vec<crate::wire::RequestInfo> {
+        let mut infos = Vec::new();
+        let mut rest = &self.request[..];
+        while !rest.is_empty() {
+            let mut headers = [httparse::EMPTY_HEADER; 128];
+            let mut req = httparse::Request::new(&mut headers);
+            let Ok(httparse::Status::Complete(len)) = req.parse(rest) else {
+                break;
+            };
+            let length = req
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                .and_then(|h| {
+                    std::str::from_utf8(h.value)
+                        .ok()?
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                })
+                .unwrap_or(0);
+            let chunked = req
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
+            infos.push(crate::wire::RequestInfo {
+                method: req.method.unwrap_or("").to_owned(),
+                minor: req.version,
+                expect_close: false,
+                origin,
+            });
+            if chunked {
+                break;
+            }
+            rest = rest.get(len.saturating_add(length)..).unwrap_or_default();
+        }
+        if infos.is_empty() {
+            infos.push(crate::wire::RequestInfo {
+                method: self.method().to_owned(),
+                minor: self.http_version(),
+                expect_close: false,
+                origin,
+            });
+        }
+        if let Some(last) = infos.last_mut() {
+            last.expect_close = self.expect_close;
+        }
+        infos
+    }
+
     /// The request method (the first word of the request).
     pub fn method(&self) -> &str {
         let end = self.request.iter().position(|&b| b == b' ').unwrap_or(0);
@@ -446,6 +503,7 @@ catalogue!(
     "get-http10.txt",
     "get-http10-keepalive.txt",
     "get-connection-close.txt",
+    "pipelined.txt",
     "head-root.txt",
     "post-form.txt",
     "post-json.txt",

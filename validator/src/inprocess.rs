@@ -9,7 +9,7 @@ use rgi::test::{TestClient, TestResponse};
 use rgi::validate::Severity as ValidateSeverity;
 
 use crate::report::{Finding, FixtureResult, Severity};
-use crate::wire::{read_and_check, RequestInfo};
+use crate::wire::read_and_check_all;
 use crate::Fixture;
 
 pub(crate) fn run_fixture<A: rgi::Application>(app: Arc<A>, fixture: &Fixture) -> FixtureResult {
@@ -18,23 +18,18 @@ pub(crate) fn run_fixture<A: rgi::Application>(app: Arc<A>, fixture: &Fixture) -
         client = client.mount(mount);
     }
     let response = client.send_raw(&fixture.request);
-    let info = RequestInfo {
-        method: fixture.method().to_owned(),
-        minor: fixture.http_version(),
-        expect_close: fixture.expect_close,
-        origin: true,
-    };
+    let infos = fixture.request_infos(true);
     let (parsed, mut findings) =
-        read_and_check(&mut Cursor::new(response.raw().to_vec()), &info, false);
+        read_and_check_all(&mut Cursor::new(response.raw().to_vec()), &infos, false);
     findings.splice(0..0, validation_findings(&response));
     let mut result = FixtureResult {
         fixture: fixture.name.clone(),
-        status: parsed.as_ref().map(|r| r.code),
+        status: parsed.first().map(|r| r.code),
         findings,
         elapsed: std::time::Duration::ZERO,
     };
-    if let Some(code) = result.status {
-        crate::check_status(fixture, code, &mut result.findings);
+    for response in &parsed {
+        crate::check_status(fixture, response.code, &mut result.findings);
     }
     result
 }

@@ -143,22 +143,52 @@ pub fn read_and_check<R: Read + Probe>(
     request: &RequestInfo,
     wire: bool,
 ) -> (Option<WireResponse>, Vec<Finding>) {
-    let mut findings = Vec::new();
-    let response = read_inner(reader, request, wire, &mut findings);
-    (response, findings)
+    let (mut responses, findings) = read_and_check_all(reader, std::slice::from_ref(request), wire);
+    (responses.pop(), findings)
 }
 
-fn read_inner<R: Read + Probe>(
+/// Reads and checks one response per request, in order, from one
+/// connection (pipelined requests, HTTP-027). Stops at the first response
+/// that cannot be read; the checks after the last response (extra bytes, a
+/// close) run once, after the last.
+pub fn read_and_check_all<R: Read + Probe>(
     reader: &mut R,
-    request: &RequestInfo,
+    requests: &[RequestInfo],
     wire: bool,
-    findings: &mut Vec<Finding>,
-) -> Option<WireResponse> {
+) -> (Vec<WireResponse>, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut responses = Vec::new();
     let mut input = Input {
         inner: reader,
         buf: Vec::new(),
         pos: 0,
     };
+    for (i, request) in requests.iter().enumerate() {
+        let last = i + 1 == requests.len();
+        match read_one(&mut input, request, wire, last, &mut findings) {
+            Some(response) => responses.push(response),
+            None => {
+                if i > 0 {
+                    findings.push(Finding::new(
+                        "HTTP-027",
+                        format!("no readable response {} of {} to pipelined requests", i + 1, requests.len()),
+                        "answer pipelined requests one at a time, in order, each response framed exactly",
+                    ));
+                }
+                break;
+            }
+        }
+    }
+    (responses, findings)
+}
+
+fn read_one(
+    input: &mut Input<'_>,
+    request: &RequestInfo,
+    wire: bool,
+    last: bool,
+    findings: &mut Vec<Finding>,
+) -> Option<WireResponse> {
     let mut interim = Vec::new();
     loop {
         let head_len = loop {
@@ -224,7 +254,7 @@ fn read_inner<R: Read + Probe>(
             interim.push(code.unwrap_or(100));
             continue;
         }
-        return finish(&mut input, head, interim, request, wire, findings);
+        return finish(input, head, interim, request, wire, last, findings);
     }
 }
 
@@ -379,6 +409,7 @@ fn finish(
     interim: Vec<u16>,
     request: &RequestInfo,
     wire: bool,
+    last: bool,
     findings: &mut Vec<Finding>,
 ) -> Option<WireResponse> {
     let lines_ok = check_head_lines(&head, findings);
@@ -556,7 +587,11 @@ fn finish(
         ));
     }
 
-    // Anything after the end of the message? Did the peer close?
+    // Anything after the end of the message? Did the peer close? (Only
+    // after the last response: before it, the bytes are the next response.)
+    if !last {
+        return Some(response);
+    }
     if framing != Framing::Close {
         let extra_len = input.available().len();
         let mut extra = extra_len > 0;
@@ -962,6 +997,37 @@ mod tests {
         let (r, f) = check("POST", raw.as_bytes());
         assert_eq!(f, Vec::<String>::new());
         assert_eq!(r.unwrap().interim, [100]);
+    }
+
+    #[test]
+    fn pipelined_responses_are_read_in_order() {
+        let info = |method: &str| RequestInfo {
+            method: method.into(),
+            minor: Some(1),
+            expect_close: false,
+            origin: true,
+        };
+        let requests = [info("GET"), info("HEAD"), info("GET")];
+        let good = format!(
+            "HTTP/1.1 200 OK\r\n{DATE}Content-Length: 1\r\n\r\na\
+             HTTP/1.1 200 OK\r\n{DATE}Content-Length: 5\r\n\r\n\
+             HTTP/1.1 404 Not Found\r\n{DATE}Content-Length: 2\r\n\r\nno"
+        );
+        let (responses, findings) =
+            read_and_check_all(&mut io::Cursor::new(good.into_bytes()), &requests, false);
+        let codes: Vec<u16> = responses.iter().map(|r| r.code).collect();
+        assert_eq!(codes, [200, 200, 404]);
+        assert!(findings.iter().all(|f| f.rule == "HDR-010"), "{findings:?}");
+        // A Content-Length one byte short: the next "response" starts with
+        // a stray byte.
+        let bad = format!(
+            "HTTP/1.1 200 OK\r\n{DATE}Content-Length: 1\r\n\r\nab\
+             HTTP/1.1 200 OK\r\n{DATE}Content-Length: 0\r\n\r\n"
+        );
+        let (_, findings) =
+            read_and_check_all(&mut io::Cursor::new(bad.into_bytes()), &requests, false);
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&"HTTP-019"), "{rules:?}");
     }
 
     #[test]
