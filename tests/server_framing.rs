@@ -393,11 +393,13 @@ fn empty_lines_before_the_request_line_are_ignored() {
     assert_eq!(c.response().text(), "GET /b ");
 }
 
-/// HTTP-005: an HTTP/1.1 request needs exactly one Host.
+/// HTTP-005: an HTTP/1.1 request needs exactly one valid Host.
 #[test]
-fn missing_or_repeated_host_is_400() {
+fn missing_repeated_or_invalid_host_is_400() {
     assert_refused(b"GET / HTTP/1.1\r\n\r\n", 400);
     assert_refused(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+    assert_refused(b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400);
+    assert_refused(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
 }
 
 /// HTTP-006: absolute-form is accepted; its authority replaces Host.

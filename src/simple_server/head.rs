@@ -287,6 +287,9 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
             }
         } else if name.eq_ignore_ascii_case("host") {
             hosts += 1;
+            if !is_host_value(h.value) {
+                return Err(reject(400, "invalid Host value (HTTP-005)"));
+            }
         } else if name.eq_ignore_ascii_case("expect") && head.minor == 1 {
             // HTTP-016: only 100-continue is understood; anything else 417
             // on HTTP/1.1; Expect on HTTP/1.0 is ignored.
@@ -337,6 +340,15 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
     }
     head.keep_alive = !close && (head.minor == 1 || keep_alive_token);
     Ok(())
+}
+
+/// A Host value: `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986): the
+/// characters of a reg-name, IPv4 or bracketed IP literal, and a port; it
+/// may be empty.
+fn is_host_value(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b))
 }
 
 pub(crate) fn is_tchar(b: u8) -> bool {
@@ -424,6 +436,15 @@ mod tests {
         bad(b"GET / HTTP/1.1\r\n\r\n", 400);
         bad(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505);
         bad(b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400);
+        bad(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
+        bad(b"GET / HTTP/1.1\r\nHost: evil.com/x\r\n\r\n", 400);
+        bad(b"GET / HTTP/1.1\r\nHost: user@evil.com\r\n\r\n", 400);
+        for good in [&b"example.com:8080"[..], b"[::1]:80", b"127.0.0.1", b""] {
+            let mut raw = b"GET / HTTP/1.1\r\nHost: ".to_vec();
+            raw.extend_from_slice(good);
+            raw.extend_from_slice(b"\r\n\r\n");
+            assert!(run(&raw).is_ok(), "{}", good.escape_ascii());
+        }
         let ok = run(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n").unwrap();
         assert_eq!(ok.0, Framing::Chunked);
         let ok =
