@@ -400,3 +400,106 @@ fn client_gone_mid_request_costs_only_its_connection() {
     );
     assert_eq!(r.text(), "ok");
 }
+
+/// BODY-002: a streamed body is sent chunk by chunk as it is produced: the
+/// next chunk is only produced after the client has received the previous
+/// one (a server that held chunks back would deadlock here).
+#[test]
+fn streamed_chunks_are_sent_as_they_come() {
+    let (got_tx, got_rx) = std::sync::mpsc::channel::<()>();
+    let got_rx = Arc::new(Mutex::new(got_rx));
+    let app = rgi::app(move |_: &mut Environ, start: &mut dyn StartResponse| {
+        start.start("200 OK", rgi::Headers::new())?;
+        let rx = got_rx.clone();
+        let mut n = 0;
+        Ok(Body::stream(std::iter::from_fn(move || {
+            n += 1;
+            if n > 3 {
+                return None;
+            }
+            if n > 1 {
+                // Wait until the client saw the previous chunk.
+                let seen = rx
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(std::time::Duration::from_secs(10));
+                if seen.is_err() {
+                    return Some(Err(std::io::Error::other("client never saw the chunk")));
+                }
+            }
+            Some(Ok(format!("chunk{n};")))
+        })))
+    });
+    let server = start(app);
+    let mut c = server.connect();
+    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        c.reader.read_exact(&mut byte).unwrap();
+        head.push(byte[0] as char);
+    }
+    for n in 1..=3 {
+        let expected = format!("7\r\nchunk{n};\r\n");
+        let mut buf = vec![0u8; expected.len()];
+        c.reader.read_exact(&mut buf).unwrap();
+        assert_eq!(String::from_utf8(buf).unwrap(), expected);
+        got_tx.send(()).unwrap();
+    }
+    let mut end = [0u8; 5];
+    c.reader.read_exact(&mut end).unwrap();
+    assert_eq!(&end, b"0\r\n\r\n");
+}
+
+/// BODY-019: a streamed body that yields nothing is framed as empty.
+#[test]
+fn an_empty_stream_gets_content_length_zero() {
+    let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
+        start.start("200 OK", rgi::Headers::new())?;
+        Ok(Body::lazy(Vec::<&'static str>::new()))
+    });
+    let server = start(app);
+    let r = request(server.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.header("content-length"), Some("0"));
+    assert_eq!(r.header("transfer-encoding"), None);
+}
+
+/// START-015: once a write failed (client gone), every later write fails.
+#[test]
+fn writes_after_a_failed_write_fail() {
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let r2 = results.clone();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let app = rgi::app(move |_: &mut Environ, start: &mut dyn StartResponse| {
+        start.start("200 OK", rgi::Headers::new())?;
+        start.write(b"first")?;
+        let _ = go_rx
+            .lock()
+            .unwrap()
+            .recv_timeout(std::time::Duration::from_secs(10));
+        let block = vec![b'x'; 1 << 16];
+        let mut log = r2.lock().unwrap();
+        for _ in 0..64 {
+            log.push(start.write(&block).is_ok());
+        }
+        Err("client gone".into())
+    });
+    let server = start(app);
+    let mut c = server.connect();
+    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut buf = [0u8; 16];
+    let _ = c.reader.read(&mut buf).unwrap();
+    drop(c);
+    go_tx.send(()).unwrap();
+    // Wait for the app to finish (the next request on a fresh connection
+    // is served after it, as the app holds no lock; poll the log).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while results.lock().unwrap().len() < 64 {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let log = results.lock().unwrap();
+    let first_failure = log.iter().position(|ok| !ok).expect("a write failed");
+    assert!(log[first_failure..].iter().all(|ok| !ok), "{log:?}");
+}

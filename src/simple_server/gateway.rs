@@ -397,6 +397,13 @@ impl<S: Stream> StartResponse for Responder<'_, S> {
         }
         let shared = self.shared;
         let mut t = lock(shared);
+        if t.write_failed {
+            // START-015: after a failed write, every later write fails.
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the client connection failed; nothing more can be sent",
+            )));
+        }
         if !self.head_sent {
             self.send_head(&mut t, None);
         }

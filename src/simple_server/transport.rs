@@ -166,6 +166,8 @@ pub(crate) struct Transport<S> {
     pub broken: bool,
     /// The client closed its side (a read returned 0).
     pub peer_closed: bool,
+    /// A write failed: nothing more can be sent (START-015).
+    pub write_failed: bool,
     pub config: Config,
 }
 
@@ -185,6 +187,7 @@ impl<S: Stream> Transport<S> {
             body_error: None,
             broken: false,
             peer_closed: false,
+            write_failed: false,
             config,
         }
     }
@@ -219,6 +222,7 @@ impl<S: Stream> Transport<S> {
             self.wbuf.clear();
             if result.is_err() {
                 self.broken = true;
+                self.write_failed = true;
             }
             result?;
             self.stream.flush()?;
@@ -247,6 +251,7 @@ impl<S: Stream> Transport<S> {
         self.wbuf.clear();
         if result.is_err() {
             self.broken = true;
+            self.write_failed = true;
         }
         result
     }
