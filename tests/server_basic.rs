@@ -187,7 +187,8 @@ fn unknown_length_is_close_delimited_on_http10() {
     assert_eq!(r.text(), "one two");
 }
 
-/// ENV-003..014, ENV-029..032: the CGI keys of the environ.
+/// ENV-006, ENV-008, ENV-009, ENV-017, ENV-021, ENV-022, ENV-029, ENV-030,
+/// ENV-031: the CGI keys of the environ and the rgi flags.
 #[test]
 fn environ_has_the_cgi_keys() {
     let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
