@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::LogSink;
+
 /// The limits and timeouts of [`simple_server`](super), built with chained
 /// setters from [`Config::default`].
 ///
@@ -34,6 +36,7 @@ pub struct Config {
     pub(crate) stack_size: usize,
     pub(crate) read_buffer_bytes: usize,
     pub(crate) access_log: bool,
+    pub(crate) log_sink: LogSink,
     pub(crate) server_software: &'static str,
 }
 
@@ -56,6 +59,7 @@ impl Default for Config {
             stack_size: 256 * 1024,
             read_buffer_bytes: 1024,
             access_log: true,
+            log_sink: LogSink::stderr(),
             server_software: concat!("rgi/", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -78,6 +82,20 @@ macro_rules! setters {
             )*
         }
     };
+}
+
+impl Config {
+    /// Where the access log, the server's error lines and every request's
+    /// `environ.errors()` stream go (see [`LogSink`]). Default: stderr.
+    pub fn log_to(mut self, sink: LogSink) -> Self {
+        self.log_sink = sink;
+        self
+    }
+
+    /// The current value of [`Config::log_to`].
+    pub fn get_log_sink(&self) -> &LogSink {
+        &self.log_sink
+    }
 }
 
 setters! {
@@ -131,8 +149,8 @@ setters! {
     /// `max_head_bytes` for large heads (and 4 KiB for bodies). Default
     /// 1 KiB: most request heads fit, and idle connections stay small.
     read_buffer_bytes / get_read_buffer_bytes: usize,
-    /// Whether each request is logged to stderr in Common Log Format.
-    /// Default `true`.
+    /// Whether each request is logged in Common Log Format (to the
+    /// [`log_to`](Config::log_to) sink). Default `true`.
     access_log / get_access_log: bool,
     /// The `Server` header and `SERVER_SOFTWARE`. Default `rgi/<version>`.
     server_software / get_server_software: &'static str,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::encode::{self, OutFraming};
 use super::gateway::{self, ReqInfo, Responder};
 use super::head::{self, Framing, HeadScanner, Reject};
-use super::log;
+use super::log::{self, ErrorsSlot, LogSink};
 use super::transport::{lock, Input, Stream, Transport};
 use super::{Config, ConnInfo};
 use crate::{Application, Body, Environ};
@@ -67,6 +67,16 @@ impl Control<'_> {
     }
 }
 
+/// Per-connection buffers reused from request to request.
+struct Scratch {
+    /// The request line, for the access log.
+    line: Vec<u8>,
+    /// The access-log line being formatted.
+    log: String,
+    /// The requests' `environ.errors()` stream.
+    errors: ErrorsSlot,
+}
+
 enum HeadWait {
     Ready(usize),
     Closed,
@@ -85,9 +95,23 @@ pub(crate) fn serve<S: Stream>(
     stream.set_write_timeout(Some(config.write_timeout))?;
     let shared = Arc::new(Mutex::new(Transport::new(stream, config.clone())));
     let mut scanner = HeadScanner::default();
+    let mut scratch = Scratch {
+        line: Vec::new(),
+        log: String::new(),
+        errors: ErrorsSlot::new(config.log_sink.clone()),
+    };
     let mut served = 0u64;
     let result = loop {
-        match serve_one(app, &shared, &mut scanner, info, config, ctl, served) {
+        match serve_one(
+            app,
+            &shared,
+            &mut scanner,
+            &mut scratch,
+            info,
+            config,
+            ctl,
+            served,
+        ) {
             Ok(true) => served += 1,
             Ok(false) => break Ok(()),
             Err(e) => break Err(e),
@@ -211,6 +235,7 @@ fn reject_and_close<S: Stream>(
     info: &ConnInfo,
     config: &Config,
     request_line: &[u8],
+    scratch: &mut String,
 ) {
     let size = encode::push_error(
         &mut t.wbuf,
@@ -222,7 +247,14 @@ fn reject_and_close<S: Stream>(
     );
     let _ = t.flush();
     if config.access_log {
-        log::access(&info.remote_addr, request_line, reject.status, Some(size));
+        log::access(
+            &config.log_sink,
+            scratch,
+            &info.remote_addr,
+            request_line,
+            reject.status,
+            Some(size),
+        );
     }
 }
 
@@ -262,10 +294,12 @@ fn prepare<'b>(
 }
 
 /// Serves one request. `Ok(true)`: the connection stays open.
+#[allow(clippy::too_many_arguments)]
 fn serve_one<S: Stream>(
     app: &dyn Application,
     shared: &Arc<Mutex<Transport<S>>>,
     scanner: &mut HeadScanner,
+    scratch: &mut Scratch,
     info: &ConnInfo,
     config: &Config,
     ctl: Control<'_>,
@@ -276,8 +310,16 @@ fn serve_one<S: Stream>(
         HeadWait::Closed => return Ok(false),
         HeadWait::Reject(reject) => {
             let mut t = lock(shared);
-            let line = first_line(t.buffered()).to_vec();
-            reject_and_close(&mut t, reject, info, config, &line);
+            scratch.line.clear();
+            scratch.line.extend_from_slice(first_line(t.buffered()));
+            reject_and_close(
+                &mut t,
+                reject,
+                info,
+                config,
+                &scratch.line,
+                &mut scratch.log,
+            );
             return Ok(false);
         }
     };
@@ -285,11 +327,11 @@ fn serve_one<S: Stream>(
     let mut t = lock(shared);
     let start = t.start;
     let bytes = &t.rbuf[start..start + head_len];
-    let request_line = if config.access_log {
-        first_line(bytes).to_vec()
-    } else {
-        Vec::new()
-    };
+    scratch.line.clear();
+    if config.access_log {
+        scratch.line.extend_from_slice(first_line(bytes));
+    }
+    let request_line = &scratch.line;
     // A small inline header table keeps the thread's stack shallow (idle
     // connections cost their touched stack pages); requests with more
     // fields are parsed again with a table of `max_headers`.
@@ -303,7 +345,7 @@ fn serve_one<S: Stream>(
     let (mut env, mut req, framing, expect_continue) = match parsed {
         Ok(parts) => parts,
         Err(reject) => {
-            reject_and_close(&mut t, reject, info, config, &request_line);
+            reject_and_close(&mut t, reject, info, config, request_line, &mut scratch.log);
             return Ok(false);
         }
     };
@@ -314,6 +356,8 @@ fn serve_one<S: Stream>(
 
     req.keep_alive = req.keep_alive && !ctl.stopping() && served + 1 < ctl.max_requests;
     env.set_input(Box::new(Input::new(Arc::clone(shared), seq)));
+    scratch.errors.install(&mut env);
+    let sink = &config.log_sink;
     let mut responder = Responder::new(shared, req, config.server_software, ctl.stopping);
 
     // APP-005: Err and panic are treated alike (decision 6).
@@ -322,28 +366,34 @@ fn serve_one<S: Stream>(
     let body = match outcome {
         Ok(Ok(body)) if responder.status.is_some() => Some(body),
         Ok(Ok(body)) => {
-            log::error(format_args!(
+            log::error(sink, format_args!(
                 "{}: the application returned a body without calling start_response (START-002); answering 500",
                 ReqName(&env)
             ));
-            close_body(body);
+            close_body(body, sink, &env);
             None
         }
         Ok(Err(_)) if body_error.is_some() => None, // the client's fault: no app error
         Ok(Err(err)) => {
-            log::error(format_args!(
-                "{}: the application failed (APP-005): {err}{}",
-                ReqName(&env),
-                rule_of(&*err)
-            ));
+            log::error(
+                sink,
+                format_args!(
+                    "{}: the application failed (APP-005): {err}{}",
+                    ReqName(&env),
+                    rule_of(&*err)
+                ),
+            );
             None
         }
         Err(payload) => {
-            log::error(format_args!(
-                "{}: the application panicked (APP-005, SRV-004): {}",
-                ReqName(&env),
-                panic_message(&*payload)
-            ));
+            log::error(
+                sink,
+                format_args!(
+                    "{}: the application panicked (APP-005, SRV-004): {}",
+                    ReqName(&env),
+                    panic_message(&*payload)
+                ),
+            );
             None
         }
     };
@@ -352,17 +402,29 @@ fn serve_one<S: Stream>(
         // The request body was malformed or too large: that is the answer,
         // whatever the application made of the read error.
         if let Some(body) = body {
-            close_body(body);
+            close_body(body, sink, &env);
         }
+        scratch.errors.finish(&mut env);
         let mut t = lock(shared);
-        reject_and_close(&mut t, reject, info, config, &request_line);
+        reject_and_close(&mut t, reject, info, config, request_line, &mut scratch.log);
         t.end_request();
         drop(t);
-        drop_environ(env);
+        drop_environ(env, sink);
         return Ok(false);
     }
     if let Some(body) = body {
-        failed = !send_body(&mut responder, body, shared, &env);
+        failed = !send_body(&mut responder, body, shared, &env, sink);
+    }
+    scratch.errors.finish(&mut env);
+    if responder.dropped_length {
+        log::error(
+            sink,
+            format_args!(
+                "{}: dropped the application's Content-Length from a {} response (HDR-008)",
+                ReqName(&env),
+                responder.code
+            ),
+        );
     }
     let mut t = lock(shared);
     if failed {
@@ -390,15 +452,20 @@ fn serve_one<S: Stream>(
             responder.head_sent = true;
         }
     } else if !responder.finish(&mut t) {
-        log::error(format_args!(
+        log::error(
+            sink,
+            format_args!(
             "{}: the body was shorter than its Content-Length (BODY-005); closing the connection",
             ReqName(&env)
-        ));
+        ),
+        );
     }
     if config.access_log {
         log::access(
+            sink,
+            &mut scratch.log,
             &info.remote_addr,
-            &request_line,
+            request_line,
             responder.code,
             Some(responder.body_bytes),
         );
@@ -410,27 +477,34 @@ fn serve_one<S: Stream>(
     }
     t.end_request();
     drop(t);
-    drop_environ(env);
+    drop_environ(env, sink);
     Ok(keep)
 }
 
 /// Drops the body (running its close hooks) exactly once, catching panics
 /// (BODY-008, BODY-011).
-fn close_body(body: Body) {
+fn close_body(body: Body, sink: &LogSink, env: &Environ) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(body))) {
-        log::error(format_args!(
-            "closing the response body panicked: {}",
-            panic_message(&*payload)
-        ));
+        log::error(
+            sink,
+            format_args!(
+                "{}: closing the response body panicked (BODY-008, SRV-004): {}",
+                ReqName(env),
+                panic_message(&*payload)
+            ),
+        );
     }
 }
 
-fn drop_environ(env: Environ) {
+fn drop_environ(env: Environ, sink: &LogSink) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(env))) {
-        log::error(format_args!(
-            "dropping the environ panicked: {}",
-            panic_message(&*payload)
-        ));
+        log::error(
+            sink,
+            format_args!(
+                "dropping the environ panicked: {}",
+                panic_message(&*payload)
+            ),
+        );
     }
 }
 
@@ -441,13 +515,14 @@ fn send_body<S: Stream>(
     mut body: Body,
     shared: &Mutex<Transport<S>>,
     env: &Environ,
+    sink: &LogSink,
 ) -> bool {
     let known = body.known_length();
     if !responder.head_sent && known.is_some() {
         responder.send_head(&mut lock(shared), known);
     }
     if responder.head_sent && responder.framing == OutFraming::NoBody {
-        close_body(body);
+        close_body(body, sink, env);
         return true;
     }
     // The native file path: head, then sendfile (rgi.file_wrapper).
@@ -468,7 +543,7 @@ fn send_body<S: Stream>(
                 wrapper.mark_sent(n);
                 responder.framing = OutFraming::Length(left - n);
                 responder.body_bytes += n;
-                close_body(body);
+                close_body(body, sink, env);
                 return true; // a short file shows in `finish`
             }
         }
@@ -479,20 +554,26 @@ fn send_body<S: Stream>(
             Ok(None) => break,
             Ok(Some(Ok(chunk))) => chunk,
             Ok(Some(Err(err))) => {
-                log::error(format_args!(
-                    "{}: the response body failed (BODY-015): {err}",
-                    ReqName(env)
-                ));
-                close_body(body);
+                log::error(
+                    sink,
+                    format_args!(
+                        "{}: the response body failed (BODY-015): {err}",
+                        ReqName(env)
+                    ),
+                );
+                close_body(body, sink, env);
                 return false;
             }
             Err(payload) => {
-                log::error(format_args!(
-                    "{}: the response body panicked (BODY-015, SRV-004): {}",
-                    ReqName(env),
-                    panic_message(&*payload)
-                ));
-                close_body(body);
+                log::error(
+                    sink,
+                    format_args!(
+                        "{}: the response body panicked (BODY-015, SRV-004): {}",
+                        ReqName(env),
+                        panic_message(&*payload)
+                    ),
+                );
+                close_body(body, sink, env);
                 return false;
             }
         };
@@ -504,26 +585,25 @@ fn send_body<S: Stream>(
             responder.send_head(&mut t, None);
             if responder.framing == OutFraming::NoBody {
                 drop(t);
-                close_body(body);
+                close_body(body, sink, env);
                 return true;
             }
         }
         if let Err(err) = responder.send_data(&mut t, &chunk) {
             if !matches!(err, crate::Error::Io(_)) {
-                log::error(format_args!(
-                    "{}: {err} ({})",
-                    ReqName(env),
-                    err.rule().unwrap_or("-")
-                ));
+                log::error(
+                    sink,
+                    format_args!("{}: {err} ({})", ReqName(env), err.rule().unwrap_or("-")),
+                );
             }
             drop(t);
-            close_body(body);
+            close_body(body, sink, env);
             responder.aborted = true;
             return true;
         }
         if known.is_none() && t.flush().is_err() {
             drop(t);
-            close_body(body);
+            close_body(body, sink, env);
             responder.aborted = true;
             return true;
         }
@@ -532,6 +612,6 @@ fn send_body<S: Stream>(
         // A stream that produced nothing: its length is 0 after all.
         responder.send_head(&mut lock(shared), Some(0));
     }
-    close_body(body);
+    close_body(body, sink, env);
     true
 }

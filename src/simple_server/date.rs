@@ -77,17 +77,23 @@ pub(crate) fn http_date(secs: u64) -> [u8; DATE_LEN] {
 }
 
 /// The CLF timestamp: `10/Oct/2000:13:55:36 +0000`.
+#[cfg(test)]
 pub(crate) fn clf_date(secs: u64) -> String {
+    let mut out = String::new();
+    clf_date_into(&mut out, secs);
+    out
+}
+
+/// Appends the CLF timestamp of `secs` to `out`.
+pub(crate) fn clf_date_into(out: &mut String, secs: u64) {
+    use std::fmt::Write as _;
     let c = civil(secs);
-    format!(
+    let month = std::str::from_utf8(MONTHS[c.month - 1]).unwrap_or("???");
+    let _ = write!(
+        out,
         "{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000",
-        c.day,
-        String::from_utf8_lossy(MONTHS[c.month - 1]),
-        c.year,
-        c.hour,
-        c.minute,
-        c.second
-    )
+        c.day, month, c.year, c.hour, c.minute, c.second
+    );
 }
 
 thread_local! {

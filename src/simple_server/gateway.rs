@@ -7,7 +7,6 @@ use std::sync::Mutex;
 
 use super::encode::{self, HeadParts, OutFraming};
 use super::head::{self, Head};
-use super::log;
 use super::transport::{lock, Stream, Transport};
 use super::{Config, ConnInfo};
 use crate::start_response::{check_headers, check_status};
@@ -207,6 +206,8 @@ pub(crate) struct Responder<'a, S> {
     pub close: bool,
     /// The response was cut short (the connection must close).
     pub aborted: bool,
+    /// The application's Content-Length was dropped (HDR-008).
+    pub dropped_length: bool,
 }
 
 impl<'a, S: Stream> Responder<'a, S> {
@@ -231,6 +232,7 @@ impl<'a, S: Stream> Responder<'a, S> {
             body_bytes: 0,
             close: !req.keep_alive,
             aborted: false,
+            dropped_length: false,
         }
     }
 
@@ -251,9 +253,8 @@ impl<'a, S: Stream> Responder<'a, S> {
         let bodiless_status = code < 200 || code == 204 || code == 304;
         if (code < 200 || code == 204) && self.headers.remove("content-length") > 0 {
             // HTTP-021: no Content-Length on 1xx and 204.
-            log::error(format_args!(
-                "dropped the application's Content-Length from a {code} response (HDR-008)"
-            ));
+            // Logged by the connection loop, which knows the request.
+            self.dropped_length = true;
             self.declared = None;
         }
         if code < 200 {

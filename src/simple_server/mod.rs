@@ -48,8 +48,48 @@
 //!   server closes. Pipelined responses are written together.
 //! * An application error or panic: `500` if nothing was sent, otherwise
 //!   the connection is closed (the client sees a truncated message); logged
-//!   on stderr. Every request is logged on stderr in Common Log Format
-//!   unless [`Config::access_log`] is off.
+//!   with the request's method and target and the rule it broke (ERRS-005).
+//!   Every request is logged in Common Log Format unless
+//!   [`Config::access_log`] is off.
+//!
+//! # Logging
+//!
+//! The access log, the server's own error lines and what applications write
+//! to `environ.errors()` all go to one [`LogSink`], standard error unless
+//! [`Config::log_to`] names another (a file, a pipe, a buffer). Each line
+//! reaches it in one piece, never interleaved with other requests' lines
+//! (ERRS-007). A request's error stream buffers: text is handed over at
+//! each write ending in a newline, at `flush()` (ERRS-003) and when the
+//! request ends. A failing sink is ignored: logging never affects a
+//! response (ERRS-004).
+//!
+//! ```
+//! use rgi::simple_server::{make_server_with, Config, LogSink};
+//!
+//! let log = std::fs::File::create(std::env::temp_dir().join("rgi-doc-access.log"))?;
+//! let config = Config::default().log_to(LogSink::new(log));
+//! let server = make_server_with("127.0.0.1", 0, rgi::app(rgi::simple_server::demo_app), config)?;
+//! # drop(server);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Stopping, and signals
+//!
+//! [`ShutdownHandle::shutdown`] stops [`Server::serve_forever`] from any
+//! thread: the listening socket is closed, idle connections are closed,
+//! in-flight requests finish (up to [`Config::shutdown_timeout`]), then
+//! `serve_forever` returns. The library installs no signal handlers
+//! (that needs `unsafe` code, which this crate forbids); a program that
+//! wants Ctrl-C or SIGTERM to stop the server calls `shutdown` from a
+//! handler, as the `hello` and `custom_server` examples do with the
+//! [`ctrlc`](https://docs.rs/ctrlc) crate:
+//!
+//! ```ignore
+//! let stop = server.shutdown_handle();
+//! ctrlc::set_handler(move || stop.shutdown())?;
+//! server.serve_forever()?;
+//! println!("shutting down");
+//! ```
 //!
 //! # Limits and timeouts (HTTP-008)
 //!
@@ -137,6 +177,7 @@ mod server;
 mod transport;
 
 pub use config::Config;
+pub use log::LogSink;
 pub use server::{Server, ShutdownHandle};
 
 /// What a connection knows about its two ends: it becomes `REMOTE_ADDR`,
@@ -175,7 +216,7 @@ impl Default for ConnInfo {
 /// seam the in-process test client (`rgi::test`) uses.
 ///
 /// There are no timeouts (an in-memory stream never blocks). The access log
-/// goes to stderr if `config` enables it. Returns an error only for I/O
+/// and the error stream go to `config`'s [`LogSink`]. Returns an error only for I/O
 /// errors setting up the stream; protocol errors are answered on the stream.
 #[doc(hidden)]
 pub fn serve_connection<S>(

@@ -232,7 +232,10 @@ impl Server {
                     // SRV-012: ECONNABORTED, EMFILE, EINTR... are transient:
                     // log, back off, go on.
                     if e.kind() != io::ErrorKind::Interrupted {
-                        log::error(format_args!("accept failed: {e}; retrying"));
+                        log::error(
+                            &self.config.log_sink,
+                            format_args!("accept failed: {e}; retrying"),
+                        );
                         thread::sleep(backoff);
                         backoff = (backoff * 2).min(Duration::from_millis(500));
                     }
@@ -330,7 +333,10 @@ impl Server {
         if let Err(e) = spawned {
             // The closure (and with it the guard and the socket) is dropped:
             // the slot is released, the client sees a closed connection.
-            log::error(format_args!("cannot start a connection thread: {e}"));
+            log::error(
+                &self.config.log_sink,
+                format_args!("cannot start a connection thread: {e}"),
+            );
             thread::sleep(Duration::from_millis(10));
         }
     }
