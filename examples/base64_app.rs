@@ -115,6 +115,13 @@ fn main() -> std::io::Result<()> {
     let (host, port) = split_host_port(&addr)?;
     let server = rgi::simple_server::make_server(host, port, base64_app)?;
     println!("Listening on http://{}/", server.server_address());
+    // Ctrl-C or SIGTERM: finish in-flight requests, then exit 0.
+    let stop = server.shutdown_handle();
+    ctrlc::set_handler(move || {
+        println!("shutting down");
+        stop.shutdown();
+    })
+    .map_err(std::io::Error::other)?;
     server.serve_forever()
 }
 

@@ -6,7 +6,8 @@
 //! curl http://localhost:8000/some/path
 //! ```
 //!
-//! The server runs until the process is killed (Ctrl-C).
+//! Ctrl-C (or SIGTERM) stops it gracefully: no new connections, in-flight
+//! requests finish, exit status 0; a second Ctrl-C exits at once.
 
 use rgi::simple_server::make_server;
 use rgi::{Body, Environ, StartResponse};
@@ -43,5 +44,17 @@ fn main() -> std::io::Result<()> {
         address.ip(),
         address.port()
     );
-    server.serve_forever()
+    // The shutdown handle, used from the signal handler's thread.
+    let stop = server.shutdown_handle();
+    ctrlc::set_handler(move || {
+        if stop.is_shutdown() {
+            std::process::exit(130);
+        }
+        println!("shutting down");
+        stop.shutdown();
+    })
+    .map_err(std::io::Error::other)?;
+    server.serve_forever()?;
+    println!("stopped");
+    Ok(())
 }

@@ -7,7 +7,8 @@
 //!
 //! The access log is off here (it is on by default) so that the example can
 //! be benchmarked like the peers, which log nothing; set `RGI_ACCESS_LOG=1`
-//! to see it. The server runs until the process is killed (Ctrl-C).
+//! to see it. Ctrl-C (or SIGTERM) stops it gracefully: no new connections,
+//! in-flight requests finish, exit status 0; a second Ctrl-C exits at once.
 
 use rgi::simple_server::{make_server_with, Config};
 use rgi::{Body, Environ, StartResponse};
@@ -30,7 +31,24 @@ fn main() -> std::io::Result<()> {
         Config::default().access_log(log),
     )?;
     eprintln!("Serving HTTP on {} ...", server.server_address());
-    server.serve_forever()
+    stop_on_signal(&server)?;
+    server.serve_forever()?;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM stops `serve_forever` (in-flight requests finish
+/// first); a second one exits at once.
+fn stop_on_signal(server: &rgi::simple_server::Server) -> std::io::Result<()> {
+    let stop = server.shutdown_handle();
+    ctrlc::set_handler(move || {
+        if stop.is_shutdown() {
+            std::process::exit(130);
+        }
+        eprintln!("shutting down");
+        stop.shutdown();
+    })
+    .map_err(std::io::Error::other)
 }
 
 /// `host:port` (IPv6 hosts in brackets) into its parts.
