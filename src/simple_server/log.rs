@@ -119,6 +119,9 @@ impl LogSink {
 /// Text kept before it is handed to the sink without a newline or flush.
 const MAX_BUFFERED: usize = 64 * 1024;
 
+/// The largest buffer a connection keeps between requests.
+const KEPT_BUFFER: usize = 4 * 1024;
+
 /// A request's `environ.errors()` stream (ERRS-001..004, ERRS-007). Writes
 /// never fail and never block on a client. Text is buffered and handed to
 /// the sink in one piece on each write that ends with a newline (so a line
@@ -129,6 +132,8 @@ const MAX_BUFFERED: usize = 64 * 1024;
 pub(crate) struct RequestErrors {
     sink: LogSink,
     buf: Vec<u8>,
+    /// Text went to the sink since the last flush.
+    unflushed: bool,
     /// Alive as long as this writer (see [`ErrorsSlot`]).
     _alive: Arc<()>,
 }
@@ -138,8 +143,11 @@ impl RequestErrors {
         if self.buf.is_empty() {
             return Ok(());
         }
+        self.unflushed = true;
         let result = self.sink.write_all(&self.buf);
-        if self.buf.capacity() > MAX_BUFFERED {
+        // Keep a small buffer for the next partial line; give a large one
+        // back (the writer lives as long as the connection).
+        if self.buf.capacity() > KEPT_BUFFER {
             self.buf = Vec::new();
         } else {
             self.buf.clear();
@@ -154,6 +162,7 @@ impl Write for RequestErrors {
         if line_end && self.buf.is_empty() {
             // A whole line in one write (the common case): no copy. ERRS-004:
             // a failing sink does not fail the application's write.
+            self.unflushed = true;
             let _ = self.sink.write_all(data);
             return Ok(data.len());
         }
@@ -165,9 +174,13 @@ impl Write for RequestErrors {
     }
 
     /// Pushes everything written so far to the sink and flushes it
-    /// (ERRS-003); reports the sink's error, if any.
+    /// (ERRS-003); reports the sink's error, if any. A no-op when nothing
+    /// was written (the end of every request flushes).
     fn flush(&mut self) -> io::Result<()> {
         let pushed = self.push();
+        if !std::mem::take(&mut self.unflushed) {
+            return pushed;
+        }
         let flushed = self.sink.flush();
         pushed.and(flushed)
     }
@@ -214,6 +227,7 @@ impl ErrorsSlot {
                 let stream: Box<dyn ErrorStream> = Box::new(RequestErrors {
                     sink: self.sink.clone(),
                     buf: Vec::new(),
+                    unflushed: false,
                     _alive: alive,
                 });
                 self.addr = addr_of(&*stream);
@@ -422,6 +436,27 @@ mod tests {
         env.errors().write_all(b"new\n").unwrap();
         slot.finish(&mut env);
         assert_eq!(memory.0.lock().unwrap().last().unwrap(), b"new\n");
+    }
+
+    #[test]
+    fn the_buffer_is_bounded_and_big_writes_stay_whole() {
+        // ERRS-007: one write_all is one piece, however large.
+        let memory = Memory::default();
+        let mut slot = ErrorsSlot::new(LogSink::new(memory.clone()));
+        let mut env = Environ::new();
+        slot.install(&mut env);
+        let big = vec![b'b'; MAX_BUFFERED + 10];
+        env.errors().write_all(b"head ").unwrap();
+        env.errors().write_all(&big).unwrap();
+        let part = vec![b'p'; MAX_BUFFERED / 2];
+        env.errors().write_all(&part).unwrap();
+        assert_eq!(memory.0.lock().unwrap().len(), 1);
+        env.errors().write_all(&part).unwrap();
+        slot.finish(&mut env);
+        let pieces = memory.0.lock().unwrap();
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0].len(), 5 + big.len());
+        assert_eq!(pieces[1].len(), 2 * part.len());
     }
 
     #[test]
