@@ -173,6 +173,35 @@ impl Body {
         }
     }
 
+    /// The bytes of an in-memory body (empty, one buffer or a list of
+    /// chunks), without consuming it; `None` for streams and files. For
+    /// middleware that inspects a body it passes on unchanged (a validator,
+    /// an ETag computer).
+    ///
+    /// ```
+    /// let body = rgi::Body::from_chunks(vec!["ab", "cd"]);
+    /// let seen: Vec<&[u8]> = body.in_memory().unwrap().collect();
+    /// assert_eq!(seen, [&b"ab"[..], &b"cd"[..]]);
+    /// assert!(rgi::Body::lazy(vec!["x"]).in_memory().is_none());
+    /// ```
+    pub fn in_memory(&self) -> Option<InMemory<'_>> {
+        match &self.kind {
+            Kind::Empty => Some(InMemory {
+                first: None,
+                rest: None,
+            }),
+            Kind::Full(chunk) => Some(InMemory {
+                first: Some(chunk),
+                rest: None,
+            }),
+            Kind::Chunks { chunks, .. } => Some(InMemory {
+                first: None,
+                rest: Some(chunks.iter()),
+            }),
+            Kind::Stream(_) | Kind::File(_) => None,
+        }
+    }
+
     /// Runs `hook` when the body is dropped (closed), after the body's own
     /// resources were released. Hooks run in the order they were added.
     ///
@@ -220,6 +249,23 @@ impl Body {
             out.extend_from_slice(&chunk?);
         }
         Ok(out)
+    }
+}
+
+/// The chunks of an in-memory body, borrowed: see [`Body::in_memory`].
+#[derive(Debug)]
+pub struct InMemory<'a> {
+    first: Option<&'a [u8]>,
+    rest: Option<std::collections::vec_deque::Iter<'a, Chunk>>,
+}
+
+impl<'a> Iterator for InMemory<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        self.rest.as_mut()?.next().map(|c| c.as_ref())
     }
 }
 

@@ -730,7 +730,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HDR-019",
         level: Should,
-        summary: "A `text/*` Content-Type SHOULD name its charset (`text/html; charset=utf-8`).",
+        summary: "A `text/*` Content-Type SHOULD name its charset (`text/html; charset=utf-8`) when the body holds bytes outside ASCII: without a charset, `text/*` means US-ASCII (RFC 2046), and clients guess.",
         enforced_by: Validator,
     },
     Rule {

@@ -128,6 +128,11 @@ fn correct_applications_produce_no_findings() {
             b"abc",
         ),
     );
+    // HDR-019: ASCII text needs no charset (text/* defaults to US-ASCII).
+    assert_clean(
+        "ASCII text/plain without charset",
+        respond_body("200 OK", &[("Content-Type", "text/plain")]),
+    );
     assert_clean("204", respond("204 No Content", &[]));
     assert_clean("304", respond("304 Not Modified", &[("ETag", "\"v1\"")]));
     assert_clean(

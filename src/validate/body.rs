@@ -47,6 +47,9 @@ pub(crate) fn returned(ex: Arc<Exchange>, mut body: Body) -> Body {
         }
         if let Some(length) = known {
             state.on_bytes(length, &mut out);
+            for chunk in body.in_memory().into_iter().flatten() {
+                state.on_content(chunk, &mut out);
+            }
             state.on_end(&mut out);
         }
     }
@@ -92,6 +95,7 @@ impl Iterator for CheckedStream {
                 {
                     let mut state = self.ex.lock();
                     state.on_bytes(n, &mut out);
+                    state.on_content(chunk, &mut out);
                     if n > 0 {
                         state.yields += 1;
                     }

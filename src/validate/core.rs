@@ -73,6 +73,9 @@ pub(crate) struct State {
     pub(crate) code: Option<u16>,
     pub(crate) content_length: Option<u64>,
     pub(crate) content_type: bool,
+    /// The `text/*` Content-Type without a charset, until non-ASCII body
+    /// bytes make it a finding (HDR-019).
+    pub(crate) charset_missing: Option<String>,
     pub(crate) write_failed: bool,
     // body (bytes given to `write` count as body bytes)
     pub(crate) produced: u64,
@@ -143,6 +146,23 @@ impl State {
                     "declare the exact length (bytes given to write count too) in Content-Length, or leave it out",
                 ));
             }
+        }
+    }
+
+    /// Looks at response body bytes: text without a charset is only worth a
+    /// finding when it is not ASCII (HDR-019).
+    pub(crate) fn on_content(&mut self, bytes: &[u8], out: &mut Vec<Finding>) {
+        if self.charset_missing.is_none() || bytes.is_ascii() {
+            return;
+        }
+        if let Some(content_type) = self.charset_missing.take() {
+            out.push(app(
+                ids::HDR_CHARSET,
+                format!(
+                    "Content-Type {content_type:?} names no charset, and the body is not ASCII"
+                ),
+                "name the charset of the text: \"text/html; charset=utf-8\"",
+            ));
         }
     }
 

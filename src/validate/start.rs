@@ -12,6 +12,9 @@ pub(crate) struct Head {
     pub(crate) code: Option<u16>,
     pub(crate) content_length: Option<u64>,
     pub(crate) content_type: bool,
+    /// A `text/*` Content-Type without a charset: judged when body bytes
+    /// show whether the text is ASCII (HDR-019).
+    pub(crate) charset_missing: Option<String>,
     /// Findings that a server's `start` must also refuse (START-006).
     pub(crate) refused: Vec<Finding>,
     /// Other findings (content type rules, HTTP hygiene).
@@ -138,11 +141,7 @@ fn check_field(name: &str, value: &str, head: &mut Head) {
         head.content_type = true;
         let media = value.trim_start().to_ascii_lowercase();
         if media.starts_with("text/") && !media.contains("charset=") {
-            head.other.push(app(
-                ids::HDR_CHARSET,
-                format!("Content-Type {value:?} names no charset"),
-                "name the charset of text: \"text/html; charset=utf-8\"",
-            ));
+            head.charset_missing = Some(value.to_owned());
         }
     }
     if value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
@@ -304,6 +303,7 @@ impl CheckedStart<'_> {
         state.code = head.code;
         state.content_length = head.content_length;
         state.content_type = head.content_type;
+        state.charset_missing = head.charset_missing.clone();
     }
 
     /// The server's answer to a head: it must refuse exactly the heads we
@@ -444,6 +444,7 @@ impl StartResponse for CheckedStart<'_> {
             {
                 let mut state = self.ex.lock();
                 state.on_bytes(data.len() as u64, &mut out);
+                state.on_content(data, &mut out);
             }
             self.ex.emit_all(out);
         }
@@ -542,7 +543,6 @@ mod tests {
                 &[PLAIN, ("Set-Cookie", "a=1, b=2")],
                 ids::HDR_COOKIES,
             ),
-            ("200 OK", &[("Content-Type", "text/html")], ids::HDR_CHARSET),
         ];
         for (status, headers, rule) in cases {
             assert_eq!(rules(status, headers), [*rule], "{status} {headers:?}");

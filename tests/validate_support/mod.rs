@@ -869,9 +869,28 @@ pub fn cases() -> Vec<Case> {
             run: || respond_body("200 OK", &[PLAIN, ("Set-Cookie", "a=1, b=2")]),
         },
         Case {
-            name: "text/html without charset",
+            name: "non-ASCII text/html without charset",
             rule: "HDR-019",
-            run: || respond_body("200 OK", &[("Content-Type", "text/html")]),
+            run: || {
+                run(
+                    |_env: &mut Environ, start: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        start.start("200 OK", [("Content-Type", "text/html")].into())?;
+                        Ok(Body::from("<p>caf\u{e9}</p>"))
+                    },
+                )
+            },
+        },
+        Case {
+            name: "non-ASCII streamed text/plain without charset",
+            rule: "HDR-019",
+            run: || {
+                run(
+                    |_env: &mut Environ, start: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+                        Ok(Body::lazy(vec!["plain ", "\u{2603}"]))
+                    },
+                )
+            },
         },
         // ---- body ----
         Case {

@@ -876,10 +876,13 @@ pub(crate) fn check_app_headers(response: &WireResponse, findings: &mut Vec<Find
     }
     if let Some(ct) = response.header("content-type") {
         let lower = ct.to_ascii_lowercase();
-        if lower.trim_start().starts_with("text/") && !lower.contains("charset=") {
+        if lower.trim_start().starts_with("text/")
+            && !lower.contains("charset=")
+            && !response.body.is_ascii()
+        {
             findings.push(Finding::new(
                 "HDR-019",
-                format!("Content-Type {ct:?} names no charset"),
+                format!("Content-Type {ct:?} names no charset, and the body is not ASCII"),
                 "add the charset, e.g. \"text/html; charset=utf-8\"",
             ));
         }
