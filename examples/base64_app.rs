@@ -62,7 +62,9 @@ const TEXT: &str = "text/plain; charset=utf-8";
 /// original, branch for branch.
 fn route(env: &Environ) -> (&'static str, &'static str, Body) {
     let bad = |message: &'static str| ("400 Bad Request", TEXT, Body::from(message));
-    let method_is_get = env.get_bytes("REQUEST_METHOD") == Some(b"GET");
+    // HEAD is GET without the content (RFC 9110 9.3.2): it gets GET's
+    // answer, and base64_app sends no body for it.
+    let method_is_get = matches!(env.get_bytes("REQUEST_METHOD"), Some(b"GET" | b"HEAD"));
     let query = env.get_bytes("QUERY_STRING").unwrap_or_default();
     match env.get_bytes("PATH_INFO").unwrap_or_default() {
         b"/" => {

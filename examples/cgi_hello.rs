@@ -11,7 +11,7 @@
 
 use rgi::{Body, Environ, StartResponse};
 
-fn hello(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+pub fn hello(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
     let show = |key: &str| {
         env.get(key)
             .map(|v| format!("{v:?}"))
@@ -33,6 +33,10 @@ fn hello(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::
         "200 OK",
         [("Content-Type", "text/plain; charset=utf-8")].into(),
     )?;
+    // HEAD gets the same head and no body (BODY-007).
+    if env.get_bytes("REQUEST_METHOD") == Some(b"HEAD") {
+        return Ok(Body::empty());
+    }
     Ok(Body::from(format!("{text}body: {} bytes\n", body.len())))
 }
 

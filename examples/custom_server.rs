@@ -12,7 +12,7 @@
 use rgi::simple_server::make_server;
 use rgi::{Body, Environ, StartResponse};
 
-fn app(environ: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+pub fn app(environ: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
     // PATH_INFO is the request's path, percent-decoded (bytes; shown lossily).
     let path = environ
         .get("PATH_INFO")
@@ -23,6 +23,10 @@ fn app(environ: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi
         "200 OK",
         [("Content-Type", "text/html;charset=utf8"), ("sss", "dddd")].into(),
     )?;
+    // HEAD gets the same head and no body (BODY-007).
+    if environ.get_bytes("REQUEST_METHOD") == Some(b"HEAD") {
+        return Ok(Body::empty());
+    }
     Ok(Body::from("Hello"))
 }
 

@@ -13,8 +13,12 @@
 use rgi::simple_server::{make_server_with, Config};
 use rgi::{Body, Environ, StartResponse};
 
-fn hello(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+pub fn hello(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
     start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+    // HEAD gets the same head and no body (BODY-007).
+    if env.get_bytes("REQUEST_METHOD") == Some(b"HEAD") {
+        return Ok(Body::empty());
+    }
     Ok(Body::from("Hello, world!"))
 }
 
