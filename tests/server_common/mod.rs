@@ -10,10 +10,12 @@ use std::time::Duration;
 use rgi::simple_server::{make_server_with, Config, ShutdownHandle};
 use rgi::{Application, Body, Environ, StartResponse};
 
-/// Short timeouts so that no test waits long.
+/// Short timeouts so that no test waits long, and a quiet log (tests that
+/// look at the log set their own sink: tests/server_logging.rs).
 pub fn test_config() -> Config {
     Config::default()
         .access_log(false)
+        .log_to(rgi::simple_server::LogSink::new(std::io::sink()))
         .head_timeout(Duration::from_secs(2))
         .body_timeout(Duration::from_secs(2))
         .write_timeout(Duration::from_secs(2))
