@@ -385,7 +385,7 @@ impl TestClient {
             written: 0,
             limit: self.max_response_bytes,
         };
-        // server -> Pipeline (error log, mount) -> validator -> application
+        // server -> Pipeline (mount) -> validator -> application
         let (inner, report): (Arc<dyn Application>, Option<Report>) = if self.validate {
             let validator = Validator::builder().collecting().build(self.app.clone());
             let report = validator.report();
@@ -396,9 +396,14 @@ impl TestClient {
         let app = Pipeline {
             app: inner,
             mount: self.mount.clone(),
-            log: log.clone(),
         };
-        if let Err(e) = serve_connection(&app, stream, &self.conn_info, &self.config) {
+        // The server's own lines (application failures, refused heads) and
+        // the application's error stream both land in the response's log.
+        let config = self
+            .config
+            .clone()
+            .log_to(crate::simple_server::LogSink::new(log.clone()));
+        if let Err(e) = serve_connection(&app, stream, &self.conn_info, &config) {
             let _ = writeln!(log.clone(), "rgi::test: serve_connection failed: {e}");
         }
         // Dropping the validator reports bodies that were never closed.
@@ -413,16 +418,14 @@ impl TestClient {
     }
 }
 
-/// The server-side wrapper: error log capture and mounting.
+/// The server-side wrapper: mounting below a prefix.
 struct Pipeline {
     app: Arc<dyn Application>,
     mount: Option<Vec<u8>>,
-    log: SharedBuf,
 }
 
 impl Application for Pipeline {
     fn call(&self, environ: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
-        environ.set_errors(Box::new(self.log.clone()));
         if let Some(prefix) = &self.mount {
             let path = environ.get_bytes("PATH_INFO").unwrap_or_default().to_vec();
             match path.strip_prefix(prefix.as_slice()) {
@@ -838,6 +841,13 @@ mod tests {
         let response = client.get("/");
         assert_eq!(response.status(), 500);
         assert!(response.log().contains("about to fail"), "{response:?}");
+        // The server's line about the failure, naming the rule (ERRS-005).
+        assert!(
+            response
+                .log()
+                .contains("GET /: the application failed (APP-005): broken on purpose"),
+            "{response:?}"
+        );
     }
 
     #[test]
