@@ -151,6 +151,7 @@ use std::sync::{Arc, Mutex};
 
 pub use finding::{Finding, Report, Severity, Side};
 pub use probe::{check_middleware, sample_environ, ProbeApp, ProbeExtension, RecordingStart};
+pub use start::SINGLE_VALUED_FIELDS;
 
 use self::core::{emit_detached, server, Config, Exchange, SharedErrors};
 use crate::{AppError, Application, Body, Environ, StartResponse};

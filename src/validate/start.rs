@@ -21,8 +21,10 @@ pub(crate) struct Head {
     pub(crate) other: Vec<Finding>,
 }
 
-/// Fields that take a single value (HDR-013).
-const SINGLE: [&str; 6] = [
+/// Response fields that take a single value, in lower case: sending one of
+/// them twice is an HDR-013 finding (the over-the-wire checks of
+/// `rgi-validator` use the same list).
+pub const SINGLE_VALUED_FIELDS: [&str; 6] = [
     "content-type",
     "location",
     "etag",
@@ -39,7 +41,7 @@ pub(crate) fn check_head(status: &str, headers: &Headers) -> Head {
     for (name, value) in headers.iter() {
         check_field(name, value, &mut head);
         let lower = name.to_ascii_lowercase();
-        if let Some(single) = SINGLE.iter().find(|s| **s == lower) {
+        if let Some(single) = SINGLE_VALUED_FIELDS.iter().find(|s| **s == lower) {
             if seen_single.contains(single) {
                 head.other.push(app(
                     ids::HDR_SINGLE,

@@ -386,15 +386,6 @@ fn lenient_head(head: &[u8]) -> Option<(u16, String, HeaderList)> {
     Some((code, reason, headers))
 }
 
-const SINGLE_VALUED: [&str; 6] = [
-    "content-type",
-    "location",
-    "etag",
-    "last-modified",
-    "date",
-    "expires",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Framing {
     None,
@@ -545,7 +536,7 @@ fn finish(
             ));
         }
     }
-    for name in SINGLE_VALUED {
+    for name in rgi::validate::SINGLE_VALUED_FIELDS {
         let n = response.all(name).len();
         if n > 1 {
             findings.push(Finding::new(
