@@ -4,43 +4,13 @@
 //! Skipped (with a message) only when lighttpd is not installed and `CI` is
 //! not `true`; in CI it must run (`apt-get install -y lighttpd`).
 
+mod programs;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn lighttpd() -> Option<PathBuf> {
-    let found = [
-        "/usr/sbin/lighttpd",
-        "/usr/local/sbin/lighttpd",
-        "/usr/bin/lighttpd",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    if found.is_none() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("lighttpd is required in CI (apt-get install -y lighttpd)");
-        }
-        eprintln!("SKIPPED: lighttpd is not installed (apt-get install -y lighttpd)");
-    }
-    found
-}
-
-/// Builds an example with cargo and returns the path of its binary.
-fn build_example(name: &str) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --example {name} failed");
-    // target/debug/deps/cgi_lighttpd-HASH -> target/debug/examples/NAME
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    dir.join("examples").join(name)
-}
 
 struct Server {
     child: Child,
@@ -113,8 +83,10 @@ fn request(port: u16, raw: &[u8]) -> String {
 
 #[test]
 fn cgi_hello_under_lighttpd() {
-    let Some(lighttpd) = lighttpd() else { return };
-    let program = build_example("cgi_hello");
+    let Some(lighttpd) = programs::lighttpd() else {
+        return;
+    };
+    let program = programs::example_path("cgi_hello");
     let server = start_lighttpd(&lighttpd, &program);
 
     let response = request(

@@ -4,44 +4,14 @@
 //! connections, print "shutting down" and exit with status 0.
 #![cfg(unix)]
 
+mod programs;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// `target/<profile>`, from this test binary's path
-/// (`target/<profile>/deps/<binary>`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps layout")
-        .to_path_buf()
-}
-
-/// Builds the example (a no-op when up to date: `cargo test --test X`
-/// does not build examples) and returns its path.
-fn example_path(name: &str) -> PathBuf {
-    static BUILD: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet", "--example", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    if profile_dir().ends_with("release") {
-        cmd.arg("--release");
-    }
-    let output = cmd.output().expect("run cargo build");
-    assert!(
-        output.status.success(),
-        "building example {name} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    profile_dir().join("examples").join(name)
-}
 
 /// An example running as a child process; killed if still running when
 /// dropped.
@@ -53,7 +23,7 @@ struct Example {
 
 impl Example {
     fn start(name: &str) -> Example {
-        let path = example_path(name);
+        let path = programs::example_path(name);
         let mut child = Command::new(&path)
             .arg("127.0.0.1:0")
             .stdin(Stdio::null())

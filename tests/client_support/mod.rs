@@ -3,8 +3,12 @@
 //! running a command with a time limit.
 #![allow(dead_code)] // each test binary uses a different subset
 
+#[path = "../programs/mod.rs"]
+mod programs;
+pub use programs::{example_path, under_ci};
+
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -13,12 +17,6 @@ use std::time::{Duration, Instant};
 
 /// The Debian packages the real-client tests use (`.ci/run` installs them).
 pub const PACKAGES: &str = "chromium chromium-driver curl";
-
-/// True when running under CI (`CI=true`): missing tools are then failures,
-/// not skips.
-pub fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
 
 /// The path of the program `name` on `PATH`. When it is missing, the test is
 /// skipped (`None`, with the reason printed) unless `CI=true`, where it fails.
@@ -36,41 +34,6 @@ pub fn tool(name: &str) -> Option<PathBuf> {
         eprintln!("SKIPPED: {reason}");
     }
     found
-}
-
-/// The directory holding this test's binary's profile (`target/debug`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test binary>
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps layout")
-        .to_path_buf()
-}
-
-/// Builds the example `name` (a no-op when it is up to date) and returns its
-/// path. `cargo test` builds examples too, but `cargo test --test X` does not.
-pub fn example_path(name: &str) -> PathBuf {
-    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let path = profile_dir().join("examples").join(name);
-    if !built.iter().any(|b| b == name) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "--example", name]);
-        if profile_dir().ends_with("release") {
-            cmd.arg("--release");
-        }
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-        let output = run(&mut cmd, Duration::from_secs(300));
-        assert!(
-            output.status.success(),
-            "building example {name} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        built.push(name.to_owned());
-    }
-    path
 }
 
 /// An example server running as a child process; killed when dropped.

@@ -2,9 +2,11 @@
 //! and a deliberately broken server and CGI program that it must catch, each
 //! with the expected rule ID.
 
+#[path = "../../tests/programs/mod.rs"]
+mod programs;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn validator(args: &[&str]) -> Output {
@@ -12,26 +14,6 @@ fn validator(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the validator runs")
-}
-
-/// Builds an example of the `rgi` package and returns its binary's path.
-fn build_example(name: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let root = root.parent().unwrap();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "rgi", "--example", name])
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --example {name} failed");
-    // target/debug/deps/validator_cli-HASH -> target/debug/examples/NAME
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name)
 }
 
 fn text(out: &Output) -> String {
@@ -44,7 +26,7 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn cgi_hello_passes_the_catalogue() {
-    let program = build_example("cgi_hello");
+    let program = programs::example_path("cgi_hello");
     let out = validator(&["--cgi", program.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
     let out = validator(&["--cgi", program.to_str().unwrap(), "--format", "json"]);
@@ -167,7 +149,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn cmd_checks_the_hello_example_over_the_wire() {
-    let program = build_example("hello");
+    let program = programs::example_path("hello");
     let command = format!("{} {{addr}}", program.display());
     let out = validator(&["--cmd", &command, "--format", "json", "--timeout", "30"]);
     let json = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -183,7 +165,7 @@ fn cmd_checks_the_hello_example_over_the_wire() {
 
 #[test]
 fn the_base64_example_has_no_finding_at_all() {
-    let program = build_example("base64_app");
+    let program = programs::example_path("base64_app");
     let command = format!("{} {{addr}}", program.display());
     let out = validator(&[
         "--cmd",

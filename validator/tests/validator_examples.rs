@@ -14,8 +14,9 @@ mod custom_server;
 #[allow(dead_code)]
 #[path = "../../examples/hello.rs"]
 mod hello;
+#[path = "../../tests/programs/mod.rs"]
+mod programs;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use rgi_validator::check_app;
@@ -40,29 +41,11 @@ fn cgi_hello_passes_the_catalogue_in_process() {
     check_app(rgi::app(cgi_hello::hello)).assert_clean();
 }
 
-/// The example binary `name`, built if needed.
-fn example(name: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "rgi", "--example", name])
-        .current_dir(&root)
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test> -> target/<profile>/examples/<name>
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    profile_dir.join("examples").join(name)
-}
-
 /// `custom_server` over the wire (hello and base64_app are checked the same
 /// way in validator_cli.rs, cgi_hello through --cgi and lighttpd).
 #[test]
 fn custom_server_passes_the_catalogue_over_the_wire() {
-    let program = example("custom_server");
+    let program = programs::example_path("custom_server");
     let out = Command::new(env!("CARGO_BIN_EXE_rgi-validator"))
         .args([
             "--cmd",

@@ -4,45 +4,13 @@
 //! Skipped (with a message) only when lighttpd is not installed and `CI` is
 //! not `true`; in CI it must run (`apt-get install -y lighttpd`).
 
+#[path = "../../tests/programs/mod.rs"]
+mod programs;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn lighttpd() -> Option<PathBuf> {
-    let found = [
-        "/usr/sbin/lighttpd",
-        "/usr/local/sbin/lighttpd",
-        "/usr/bin/lighttpd",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    if found.is_none() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("lighttpd is required in CI (apt-get install -y lighttpd)");
-        }
-        eprintln!("SKIPPED: lighttpd is not installed (apt-get install -y lighttpd)");
-    }
-    found
-}
-
-fn build_example(name: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "rgi", "--example", name])
-        .current_dir(root.parent().unwrap())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name)
-}
 
 struct Server {
     child: Child,
@@ -59,8 +27,10 @@ impl Drop for Server {
 
 #[test]
 fn cgi_hello_under_lighttpd_passes_over_the_wire() {
-    let Some(lighttpd) = lighttpd() else { return };
-    let program = build_example("cgi_hello");
+    let Some(lighttpd) = programs::lighttpd() else {
+        return;
+    };
+    let program = programs::example_path("cgi_hello");
     let dir = std::env::temp_dir().join(format!("rgi-validator-lighttpd-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("cgi-bin")).unwrap();
