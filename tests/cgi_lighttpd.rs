@@ -7,68 +7,8 @@
 mod programs;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_lighttpd(lighttpd: &Path, program: &Path) -> Server {
-    let dir = std::env::temp_dir().join(format!("rgi-cgi-lighttpd-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("cgi-bin")).unwrap();
-    std::fs::copy(program, dir.join("cgi-bin/hello.cgi")).unwrap();
-    let port = free_port();
-    let config = format!(
-        "server.document-root = \"{root}\"\n\
-         server.bind = \"127.0.0.1\"\n\
-         server.port = {port}\n\
-         server.modules = (\"mod_cgi\")\n\
-         server.errorlog = \"{root}/error.log\"\n\
-         $HTTP[\"url\"] =~ \"^/cgi-bin/\" {{ cgi.assign = (\".cgi\" => \"\") }}\n",
-        root = dir.display()
-    );
-    std::fs::write(dir.join("lighttpd.conf"), config).unwrap();
-    let child = Command::new(lighttpd)
-        .arg("-D")
-        .arg("-f")
-        .arg(dir.join("lighttpd.conf"))
-        .stdin(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
-        .spawn()
-        .expect("lighttpd starts");
-    let server = Server { child, port, dir };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "lighttpd did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
+use std::net::TcpStream;
+use std::time::Duration;
 
 fn request(port: u16, raw: &[u8]) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -87,7 +27,7 @@ fn cgi_hello_under_lighttpd() {
         return;
     };
     let program = programs::example_path("cgi_hello");
-    let server = start_lighttpd(&lighttpd, &program);
+    let server = programs::Lighttpd::start(&lighttpd, &program, "cgi-lighttpd");
 
     let response = request(
         server.port,

@@ -80,3 +80,70 @@ pub fn lighttpd() -> Option<PathBuf> {
     }
     found
 }
+
+/// A lighttpd serving one CGI program at `/cgi-bin/hello.cgi` on a free
+/// loopback port, from a fresh temporary directory; stopped (by its PID)
+/// and cleaned up when dropped.
+pub struct Lighttpd {
+    child: std::process::Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    /// Its directory: the document root, `lighttpd.conf`, `error.log` and
+    /// `stderr.log`.
+    pub dir: PathBuf,
+}
+
+impl Lighttpd {
+    /// Starts `lighttpd` with mod_cgi running `program`; waits (up to 10 s)
+    /// until it accepts connections. `tag` keeps concurrent test binaries'
+    /// directories apart.
+    pub fn start(lighttpd: &Path, program: &Path, tag: &str) -> Lighttpd {
+        use std::process::Stdio;
+        use std::time::{Duration, Instant};
+        let dir = std::env::temp_dir().join(format!("rgi-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("cgi-bin")).expect("create the document root");
+        std::fs::copy(program, dir.join("cgi-bin/hello.cgi")).expect("copy the CGI program");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let config = format!(
+            "server.document-root = \"{root}\"\n\
+             server.bind = \"127.0.0.1\"\n\
+             server.port = {port}\n\
+             server.modules = (\"mod_cgi\")\n\
+             server.errorlog = \"{root}/error.log\"\n\
+             $HTTP[\"url\"] =~ \"^/cgi-bin/\" {{ cgi.assign = (\".cgi\" => \"\") }}\n",
+            root = dir.display()
+        );
+        std::fs::write(dir.join("lighttpd.conf"), config).expect("write lighttpd.conf");
+        let stderr = std::fs::File::create(dir.join("stderr.log")).expect("create stderr.log");
+        let child = Command::new(lighttpd)
+            .arg("-D")
+            .arg("-f")
+            .arg(dir.join("lighttpd.conf"))
+            .stdin(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("lighttpd starts");
+        let server = Lighttpd { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "lighttpd did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+impl Drop for Lighttpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
