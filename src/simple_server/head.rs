@@ -152,6 +152,15 @@ pub(crate) fn parse<'h, 'b>(
     if !form_ok {
         return Err(reject(400, "unsupported request-target form (HTTP-006)"));
     }
+    // HTTP-006, HTTP-005: the authority of an absolute-form target replaces
+    // Host, so it is held to the same rules as a Host value (no userinfo,
+    // no characters a Host field could not carry).
+    if absolute_authority(target).is_some_and(|a| !is_host_value(a)) {
+        return Err(reject(
+            400,
+            "invalid authority in an absolute-form target (HTTP-006)",
+        ));
+    }
     let headers: &'h [httparse::Header<'b>] = req.headers;
     let mut head = Head {
         method,
@@ -220,18 +229,20 @@ pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
 }
 
 /// Parses a request Content-Length: ASCII digits only, no sign, no list,
-/// no overflow (HTTP-010).
+/// no overflow (HTTP-010). Leading zeros are allowed: the value must fit
+/// in 64 bits, not the digit count.
 pub(crate) fn parse_length(value: &[u8]) -> Option<u64> {
     let digits = trim_ows(value);
-    if digits.is_empty() || digits.len() > 19 {
-        // 19 digits always fit in a u64; more is either huge or padded.
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let significant = &digits[digits.iter().take_while(|&&b| b == b'0').count()..];
+    if significant.len() > 20 {
+        // More than 20 significant digits never fit in a u64.
         return None;
     }
     let mut n: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
+    for &b in significant {
         n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
     }
     Some(n)
@@ -240,6 +251,7 @@ pub(crate) fn parse_length(value: &[u8]) -> Option<u64> {
 /// Decides framing, keep-alive and expectations from the header fields.
 fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
     let mut length: Option<u64> = None;
+    let mut length_digits: &[u8] = b"";
     let mut te_seen = false;
     let mut chunked_last = false;
     let mut unknown_coding = false;
@@ -252,10 +264,13 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
             // HTTP-010: digits only; duplicates must agree.
             let n =
                 parse_length(h.value).ok_or(reject(400, "malformed Content-Length (HTTP-010)"))?;
-            if length.is_some_and(|l| l != n) {
+            // "Carry the same digits": `5` and `05` conflict too.
+            let digits = trim_ows(h.value);
+            if length.is_some() && digits != length_digits {
                 return Err(reject(400, "conflicting Content-Length fields (HTTP-010)"));
             }
             length = Some(n);
+            length_digits = digits;
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             // HTTP-012: the codings of every Transfer-Encoding field, in
             // order; the final one must be chunked, and chunked only once.
