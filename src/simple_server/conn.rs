@@ -228,10 +228,12 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// Sends one of the server's own error responses and closes.
+/// Sends one of the server's own error responses and closes. `head_only`:
+/// the request is HEAD, so the response has no body (BODY-006).
 fn reject_and_close<S: Stream>(
     t: &mut Transport<S>,
     reject: Reject,
+    head_only: bool,
     info: &ConnInfo,
     config: &Config,
     request_line: &[u8],
@@ -242,7 +244,7 @@ fn reject_and_close<S: Stream>(
         reject.status,
         reject.reason,
         true,
-        false,
+        head_only,
         config.server_software,
     );
     let _ = t.flush();
@@ -256,6 +258,12 @@ fn reject_and_close<S: Stream>(
             Some(size),
         );
     }
+}
+
+/// True if the (possibly malformed) request in `bytes` is a HEAD request,
+/// so that even an error response to it carries no body (BODY-006).
+fn is_head_request(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"HEAD ")
 }
 
 /// The first line of a head, for the access log.
@@ -312,9 +320,11 @@ fn serve_one<S: Stream>(
             let mut t = lock(shared);
             scratch.line.clear();
             scratch.line.extend_from_slice(first_line(t.buffered()));
+            let head_only = is_head_request(t.buffered());
             reject_and_close(
                 &mut t,
                 reject,
+                head_only,
                 info,
                 config,
                 &scratch.line,
@@ -345,7 +355,16 @@ fn serve_one<S: Stream>(
     let (mut env, mut req, framing, expect_continue) = match parsed {
         Ok(parts) => parts,
         Err(reject) => {
-            reject_and_close(&mut t, reject, info, config, request_line, &mut scratch.log);
+            let head_only = is_head_request(bytes);
+            reject_and_close(
+                &mut t,
+                reject,
+                head_only,
+                info,
+                config,
+                request_line,
+                &mut scratch.log,
+            );
             return Ok(false);
         }
     };
@@ -406,7 +425,15 @@ fn serve_one<S: Stream>(
         }
         scratch.errors.finish(&mut env);
         let mut t = lock(shared);
-        reject_and_close(&mut t, reject, info, config, request_line, &mut scratch.log);
+        reject_and_close(
+            &mut t,
+            reject,
+            req.head_only,
+            info,
+            config,
+            request_line,
+            &mut scratch.log,
+        );
         t.end_request();
         drop(t);
         drop_environ(env, sink);
