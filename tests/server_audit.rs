@@ -1,0 +1,104 @@
+//! Findings of an adversarial audit of `rgi::simple_server` against the
+//! SRV-*, HTTP-* and BODY-* rules: one test per discrepancy that was found
+//! and fixed, over raw TCP.
+
+mod server_common;
+
+use rgi::{Body, Environ, StartResponse};
+use server_common::*;
+
+/// Answers with `HTTP_HOST` as its body; never reads the request body.
+fn host_app(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+    let host = env
+        .get("HTTP_HOST")
+        .map(|h| h.to_str_lossy().into_owned())
+        .unwrap_or_default();
+    start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+    Ok(Body::from(host))
+}
+
+/// HTTP-006, HTTP-005: the authority of an absolute-form target replaces
+/// `Host`, so it is held to the rules of a Host value: userinfo or a quote
+/// in it gets 400 instead of reaching the application as `HTTP_HOST`.
+#[test]
+fn absolute_form_authority_is_validated_like_host() {
+    let server = start(rgi::app(host_app));
+    for target in [&b"http://user@evil.example/"[..], b"http://a\"b/x"] {
+        let mut raw = b"GET ".to_vec();
+        raw.extend_from_slice(target);
+        raw.extend_from_slice(b" HTTP/1.1\r\nHost: good.example\r\n\r\n");
+        let mut c = server.connect();
+        c.send(&raw);
+        let r = c.response();
+        assert_eq!(r.status, 400, "{}", target.escape_ascii());
+        assert!(r.closes());
+        assert!(c.is_closed());
+    }
+    // A valid authority still replaces Host.
+    let r = request(
+        server.addr,
+        b"GET http://other.example:8080/p HTTP/1.1\r\nHost: good.example\r\n\r\n",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "other.example:8080");
+}
+
+/// BODY-006, HTTP-024: the server's own error responses to a HEAD request
+/// carry a Content-Length but no body bytes.
+#[test]
+fn error_responses_to_head_have_no_body() {
+    let server = start(rgi::app(hello));
+    for raw in [
+        &b"HEAD / HTTP/1.1\r\nHost: x\r\nExpect: nothing\r\n\r\n"[..],
+        b"HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999\r\n\r\n",
+        b"HEAD / HTTP/1.1\r\n\r\n",
+    ] {
+        let mut c = server.connect();
+        c.send(raw);
+        let r = c.head_response();
+        assert!(r.status >= 400, "{}", raw.escape_ascii());
+        assert!(r.header("content-length").is_some());
+        assert!(r.closes());
+        // Nothing after the head: the connection just closes.
+        assert_eq!(c.rest(), b"", "{}", raw.escape_ascii());
+    }
+}
+
+/// HTTP-010: several Content-Length lines must carry the same digits;
+/// `5` and `05` conflict.
+#[test]
+fn content_length_lines_must_carry_the_same_digits() {
+    let server = start(rgi::app(echo));
+    let mut c = server.connect();
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 05\r\n\r\nhello");
+    let r = c.response();
+    assert_eq!(r.status, 400);
+    assert!(r.closes());
+    assert!(c.is_closed());
+    // The same digits twice count as one.
+    let r = request(
+        server.addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 05\r\nContent-Length: 05\r\n\r\nhello",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"hello");
+}
+
+/// HTTP-010: a Content-Length is decimal digits whose value fits in 64
+/// bits; leading zeros do not count against that (20+ digits of value 5).
+#[test]
+fn content_length_with_many_leading_zeros_is_accepted() {
+    let server = start(rgi::app(echo));
+    let r = request(
+        server.addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0000000000000000000000005\r\n\r\nhello",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"hello");
+    // 2^64 still does not fit.
+    let r = request(
+        server.addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 018446744073709551616\r\n\r\n",
+    );
+    assert_eq!(r.status, 400);
+}
