@@ -102,3 +102,22 @@ fn content_length_with_many_leading_zeros_is_accepted() {
     );
     assert_eq!(r.status, 400);
 }
+
+/// HTTP-025: the server's own 500 on a kept-alive HTTP/1.0 connection says
+/// `Connection: keep-alive` (without it an HTTP/1.0 client takes the
+/// connection for closed while the server keeps it open).
+#[test]
+fn server_500_on_http10_keep_alive_says_keep_alive() {
+    let app = rgi::app(|_: &mut Environ, _: &mut dyn StartResponse| Err("no".into()));
+    let server = start(app);
+    let mut c = server.connect();
+    c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    let r = c.response();
+    assert_eq!(r.status, 500);
+    assert_eq!(r.header("connection"), Some("keep-alive"));
+    c.send(b"GET / HTTP/1.0\r\n\r\n");
+    let r = c.response();
+    assert_eq!(r.status, 500);
+    assert!(r.closes());
+    assert!(c.is_closed());
+}

@@ -243,7 +243,7 @@ fn reject_and_close<S: Stream>(
         &mut t.wbuf,
         reject.status,
         reject.reason,
-        true,
+        Some(true),
         head_only,
         config.server_software,
     );
@@ -462,14 +462,23 @@ fn serve_one<S: Stream>(
         } else {
             // HTTP-026: say so if the connection will close after the 500.
             responder.close |= t.broken
+                || ctl.stopping()
                 || t.continue_pending
                 || t.body_left()
                     .is_some_and(|left| left > config.max_drain_bytes);
+            // HTTP-025: a kept HTTP/1.0 connection says so.
+            let connection = if responder.close {
+                Some(true)
+            } else if req.minor == 0 {
+                Some(false)
+            } else {
+                None
+            };
             let size = encode::push_error(
                 &mut t.wbuf,
                 500,
                 "the application failed; see the server's error log",
-                responder.close,
+                connection,
                 req.head_only,
                 config.server_software,
             );

@@ -107,12 +107,13 @@ pub(crate) fn push_head(out: &mut Vec<u8>, parts: HeadParts<'_>) {
 }
 
 /// Appends a complete plain-text error response of the server's own
-/// (`status` with a fixed body naming the problem). Returns the body size.
+/// (`status` with a fixed body naming the problem). `connection` as in
+/// [`HeadParts`]. Returns the body size.
 pub(crate) fn push_error(
     out: &mut Vec<u8>,
     status: u16,
     detail: &str,
-    close: bool,
+    connection: Option<bool>,
     head_only: bool,
     server: &str,
 ) -> u64 {
@@ -130,7 +131,7 @@ pub(crate) fn push_error(
             headers: &headers,
             add_length: Some(body.len() as u64),
             chunked: false,
-            connection: if close { Some(true) } else { None },
+            connection,
             server,
         },
     );
