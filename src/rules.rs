@@ -1391,7 +1391,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-026",
         level: Must,
-        summary: "When a server will close the connection after a response whose head it has not sent yet, it includes `Connection: close` in that head.",
+        summary: "When a server has decided, before sending a response's head, to close the connection after that response, it includes `Connection: close` in that head; a close decided only later (an unread request body that turns out larger than the drain cap or does not arrive in time, a failure while sending) happens without it, as RFC 9112 (section 9.6) permits.",
         enforced_by: Server,
     },
     Rule {

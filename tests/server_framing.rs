@@ -380,7 +380,18 @@ fn unsupported_version_is_505_and_malformed_version_is_400() {
     assert_refused(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505);
     assert_refused(b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505);
     assert_refused(b"GET / HTTP/1.x\r\nHost: x\r\n\r\n", 400);
+    // RFC 9112: HTTP-version is "HTTP/" DIGIT "." DIGIT; "HTTP/2" is malformed.
+    assert_refused(b"GET / HTTP/2\r\nHost: x\r\n\r\n", 400);
+    assert_refused(b"GET / HTTP/1\r\nHost: x\r\n\r\n", 400);
     assert_refused(b"GET / FTP/1.1\r\nHost: x\r\n\r\n", 400);
+}
+
+/// HTTP-001: a request target carrying a fragment ("#") is refused, so a
+/// fragment never reaches PATH_INFO or QUERY_STRING.
+#[test]
+fn a_fragment_in_the_request_target_is_400() {
+    assert_refused(b"GET /env#frag HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    assert_refused(b"GET /env?q=1#frag HTTP/1.1\r\nHost: x\r\n\r\n", 400);
 }
 
 /// HTTP-002: empty lines before a request line are ignored.

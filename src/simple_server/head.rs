@@ -141,6 +141,14 @@ pub(crate) fn parse<'h, 'b>(
     if target.len() > config.max_target_bytes {
         return Err(reject(414, "request target too long (HTTP-007)"));
     }
+    // HTTP-001: "#" is not a request-target character (RFC 9112 3.2: a
+    // fragment stays in the client); accepting it would put it in PATH_INFO.
+    if target.contains(&b'#') {
+        return Err(reject(
+            400,
+            "a fragment (\"#\") in the request target (HTTP-001)",
+        ));
+    }
     // HTTP-006: origin-form for every method, absolute-form accepted,
     // asterisk-form only with OPTIONS, CONNECT not implemented.
     if method == "CONNECT" {
@@ -189,9 +197,6 @@ fn version_error(buf: &[u8]) -> Reject {
         [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
             if major.is_ascii_digit() && minor.is_ascii_digit() =>
         {
-            reject(505, "HTTP version not supported (HTTP-003)")
-        }
-        [b'H', b'T', b'T', b'P', b'/', major] if major.is_ascii_digit() => {
             reject(505, "HTTP version not supported (HTTP-003)")
         }
         _ => reject(400, "malformed HTTP version (HTTP-003)"),
