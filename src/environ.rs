@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufRead, Write};
+use std::sync::Arc;
 
 /// The request body stream handed to the application (`rgi.input`).
 ///
@@ -33,38 +34,83 @@ impl<T: Write + Send + ?Sized> ErrorStream for T {}
 /// assert_eq!(v.to_str_lossy(), "/caf\u{fffd}");
 /// assert_eq!(EnvValue::from("/x").as_str(), Some("/x"));
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct EnvValue(Cow<'static, [u8]>);
+#[derive(Clone, Default)]
+pub struct EnvValue(Repr);
+
+/// How an [`EnvValue`] holds its bytes: borrowed for `'static` data, owned,
+/// or shared (a server hands the same per-connection value, such as
+/// `REMOTE_ADDR`, to every request without copying it).
+#[derive(Clone)]
+enum Repr {
+    Static(&'static [u8]),
+    Owned(Vec<u8>),
+    Shared(Arc<[u8]>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Static(b"")
+    }
+}
 
 impl EnvValue {
     /// The value as text, if it is UTF-8.
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.0).ok()
+        std::str::from_utf8(self.as_bytes()).ok()
     }
 
     /// The value's bytes, exactly.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Static(b) => b,
+            Repr::Owned(v) => v,
+            Repr::Shared(a) => a,
+        }
     }
 
     /// The value as text, with invalid UTF-8 replaced by U+FFFD.
     pub fn to_str_lossy(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.0)
+        String::from_utf8_lossy(self.as_bytes())
     }
 
     /// The value's bytes, by value.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.0.into_owned()
+        match self.0 {
+            Repr::Owned(v) => v,
+            other => EnvValue(other).as_bytes().to_vec(),
+        }
     }
 
     /// The length in bytes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_bytes().len()
     }
 
     /// True for the empty value.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_bytes().is_empty()
+    }
+}
+
+impl PartialEq for EnvValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+impl Eq for EnvValue {}
+impl PartialOrd for EnvValue {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for EnvValue {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+impl std::hash::Hash for EnvValue {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
     }
 }
 
@@ -72,7 +118,7 @@ impl fmt::Debug for EnvValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.as_str() {
             Some(s) => fmt::Debug::fmt(s, f),
-            None => write!(f, "b\"{}\"", self.0.escape_ascii()),
+            None => write!(f, "b\"{}\"", self.as_bytes().escape_ascii()),
         }
     }
 }
@@ -86,22 +132,28 @@ impl fmt::Display for EnvValue {
 
 impl From<&'static str> for EnvValue {
     fn from(s: &'static str) -> Self {
-        EnvValue(Cow::Borrowed(s.as_bytes()))
+        EnvValue(Repr::Static(s.as_bytes()))
     }
 }
 impl From<String> for EnvValue {
     fn from(s: String) -> Self {
-        EnvValue(Cow::Owned(s.into_bytes()))
+        EnvValue(Repr::Owned(s.into_bytes()))
     }
 }
 impl From<&'static [u8]> for EnvValue {
     fn from(b: &'static [u8]) -> Self {
-        EnvValue(Cow::Borrowed(b))
+        EnvValue(Repr::Static(b))
     }
 }
 impl From<Vec<u8>> for EnvValue {
     fn from(b: Vec<u8>) -> Self {
-        EnvValue(Cow::Owned(b))
+        EnvValue(Repr::Owned(b))
+    }
+}
+/// A shared value: cloning it (and the [`EnvValue`]) copies no bytes.
+impl From<Arc<[u8]>> for EnvValue {
+    fn from(b: Arc<[u8]>) -> Self {
+        EnvValue(Repr::Shared(b))
     }
 }
 impl PartialEq<str> for EnvValue {
@@ -157,9 +209,11 @@ impl Environ {
     /// error stream, scheme `http` and every flag false.
     pub fn new() -> Self {
         Environ {
-            vars: Vec::with_capacity(24),
+            // 20 entries (960 bytes) cover a typical request; staying under
+            // glibc's 1 KiB tcache limit avoids a malloc_consolidate per request.
+            vars: Vec::with_capacity(20),
             input: Box::new(io::empty()),
-            errors: Box::new(io::stderr()),
+            errors: Box::new(ProcessStderr),
             url_scheme: Cow::Borrowed("http"),
             multithread: false,
             multiprocess: false,
@@ -329,6 +383,22 @@ impl Environ {
     /// Server extensions, mutably.
     pub fn extensions_mut(&mut self) -> &mut Extensions {
         &mut self.extensions
+    }
+}
+
+/// The process's stderr as an error stream. A unit struct, so that boxing it
+/// in every new environ allocates nothing (`io::Stderr` holds a pointer).
+struct ProcessStderr;
+
+impl Write for ProcessStderr {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        io::stderr().write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        io::stderr().write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
     }
 }
 

@@ -75,6 +75,9 @@ struct Scratch {
     log: String,
     /// The requests' `environ.errors()` stream.
     errors: ErrorsSlot,
+    /// The environ values that are the same for every request on this
+    /// connection, shared instead of copied per request.
+    values: gateway::ConnValues,
 }
 
 enum HeadWait {
@@ -99,6 +102,7 @@ pub(crate) fn serve<S: Stream>(
         line: Vec::new(),
         log: String::new(),
         errors: ErrorsSlot::new(config.log_sink.clone()),
+        values: gateway::ConnValues::new(info),
     };
     let mut served = 0u64;
     let result = loop {
@@ -279,6 +283,7 @@ fn first_line(bytes: &[u8]) -> &[u8] {
 fn prepare<'b>(
     bytes: &'b [u8],
     storage: &mut [httparse::Header<'b>],
+    values: &gateway::ConnValues,
     info: &ConnInfo,
     config: &Config,
 ) -> Result<(Environ, ReqInfo, Framing, bool), Reject> {
@@ -292,7 +297,7 @@ fn prepare<'b>(
             });
         }
     }
-    let env = gateway::build_environ(&head, info, config);
+    let env = gateway::build_environ(&head, values, info, config);
     let req = ReqInfo {
         head_only: head.method == "HEAD",
         minor: head.minor,
@@ -347,10 +352,10 @@ fn serve_one<S: Stream>(
     // fields are parsed again with a table of `max_headers`.
     let mut small = [httparse::EMPTY_HEADER; 32];
     let inline = config.max_headers.min(small.len());
-    let mut parsed = prepare(bytes, &mut small[..inline], info, config);
+    let mut parsed = prepare(bytes, &mut small[..inline], &scratch.values, info, config);
     if matches!(parsed, Err(Reject { status: 431, .. })) && config.max_headers > inline {
         let mut big = vec![httparse::EMPTY_HEADER; config.max_headers];
-        parsed = prepare(bytes, &mut big, info, config);
+        parsed = prepare(bytes, &mut big, &scratch.values, info, config);
     }
     let (mut env, mut req, framing, expect_continue) = match parsed {
         Ok(parts) => parts,

@@ -86,7 +86,35 @@ pub(crate) fn split_target(target: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// Builds the environ of a request (everything but the input stream).
-pub(crate) fn build_environ(head: &Head<'_, '_>, info: &ConnInfo, config: &Config) -> Environ {
+/// The environ values that stay the same for every request on a connection
+/// (`SERVER_NAME`, `SERVER_PORT`, `REMOTE_ADDR`, `REMOTE_PORT`), made once per
+/// connection and shared by its requests' environs without copying.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnValues {
+    server_name: EnvValue,
+    server_port: EnvValue,
+    remote_addr: EnvValue,
+    remote_port: EnvValue,
+}
+
+impl ConnValues {
+    pub(crate) fn new(info: &ConnInfo) -> Self {
+        let shared = |text: String| EnvValue::from(std::sync::Arc::<[u8]>::from(text.into_bytes()));
+        ConnValues {
+            server_name: shared(info.server_name.clone()),
+            server_port: shared(info.server_port.to_string()),
+            remote_addr: shared(info.remote_addr.clone()),
+            remote_port: shared(info.remote_port.to_string()),
+        }
+    }
+}
+
+pub(crate) fn build_environ(
+    head: &Head<'_, '_>,
+    values: &ConnValues,
+    info: &ConnInfo,
+    config: &Config,
+) -> Environ {
     let mut env = Environ::new();
     let (path, query) = split_target(head.target);
     // Decision 1: PATH_INFO is the percent-decoded path, bytes kept as they
@@ -109,12 +137,12 @@ pub(crate) fn build_environ(head: &Head<'_, '_>, info: &ConnInfo, config: &Confi
             "HTTP/1.0"
         },
     );
-    env.insert_new("SERVER_NAME", info.server_name.clone());
-    env.insert_new("SERVER_PORT", info.server_port.to_string());
+    env.insert_new("SERVER_NAME", values.server_name.clone());
+    env.insert_new("SERVER_PORT", values.server_port.clone());
     env.insert_new("SERVER_SOFTWARE", config.server_software);
     env.insert_new("GATEWAY_INTERFACE", "CGI/1.1");
-    env.insert_new("REMOTE_ADDR", info.remote_addr.clone());
-    env.insert_new("REMOTE_PORT", info.remote_port.to_string());
+    env.insert_new("REMOTE_ADDR", values.remote_addr.clone());
+    env.insert_new("REMOTE_PORT", values.remote_port.clone());
 
     let mut content_length_seen = false;
     let mut content_type_seen = false;
