@@ -120,6 +120,12 @@ fn post_with_a_body() {
     assert!(body.ends_with("body=name=rgi&x=\u{2603}"), "{body}");
 }
 
+/// Checks that the echo app's `body=` part is exactly `data`.
+fn assert_echoed(body: &str, data: &[u8]) {
+    let echoed = body.split_once("body=").map_or("", |(_, b)| b);
+    assert!(echoed.as_bytes() == data, "the upload comes back intact");
+}
+
 /// A file of `len` bytes under the test's tmp dir.
 fn upload_file(name: &str, len: usize) -> (PathBuf, Vec<u8>) {
     let data: Vec<u8> = (0..len).map(|i| b"abcdefghij"[i % 10]).collect();
@@ -149,11 +155,7 @@ fn chunked_upload(len: usize) {
     assert!(body.contains("CONTENT_LENGTH=-\n"), "{start}");
     assert!(body.contains("input_terminated=true\n"), "{start}");
     assert!(body.contains(&format!("body_len={len}\n")), "{start}");
-    let echoed = body.split_once("body=").map_or("", |(_, b)| b);
-    assert!(
-        echoed.as_bytes() == data.as_slice(),
-        "the upload comes back intact"
-    );
+    assert_echoed(&body, &data);
 }
 
 /// ENV-021, INPUT-002: a chunked upload reaches the input de-chunked.
@@ -172,21 +174,21 @@ fn chunked_upload_large() {
 /// HTTP-025: an HTTP/1.1 connection stays open.
 #[test]
 fn keep_alive_reuses_one_connection() {
-    let (a, b) = (format!("{}/one", echo()), format!("{}/two", echo()));
-    let Some(out) = curl(&[
-        "--verbose",
-        "--output",
-        "/dev/null",
-        &a,
-        "--output",
-        "/dev/null",
-        &b,
-    ]) else {
+    let Some(log) = two_requests_log(&[]) else {
         return;
     };
-    let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("Re-using existing connection"), "{log}");
     assert_eq!(log.matches("Connected to").count(), 1, "{log}");
+}
+
+/// curl's `--verbose` log of two GETs to the echo server in one run (curl
+/// reuses the connection when the server keeps it), with `extra` options.
+fn two_requests_log(extra: &[&str]) -> Option<String> {
+    let (a, b) = (format!("{}/one", echo()), format!("{}/two", echo()));
+    let mut args = extra.to_vec();
+    args.extend(["--verbose", "-o", "/dev/null", &a, "-o", "/dev/null", &b]);
+    let out = curl(&args)?;
+    Some(String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// HTTP-019: an HTTP/1.0 client is answered.
@@ -207,45 +209,19 @@ fn http_1_0_request() {
 /// for it and the response has a Content-Length.
 #[test]
 fn http_1_0_keep_alive() {
-    let (a, b) = (format!("{}/one", echo()), format!("{}/two", echo()));
-    let Some(out) = curl(&[
-        "--http1.0",
-        "--verbose",
-        "-o",
-        "/dev/null",
-        &a,
-        "-o",
-        "/dev/null",
-        &b,
-    ]) else {
+    let Some(log) = two_requests_log(&["--http1.0"]) else {
         return;
     };
-    let log = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         log.matches("Connected to").count(),
         2,
         "closes by default: {log}"
     );
-    let Some(out) = curl(&[
-        "--http1.0",
-        "--verbose",
-        "--header",
-        "Connection: keep-alive",
-        "-o",
-        "/dev/null",
-        &a,
-        "-o",
-        "/dev/null",
-        &b,
-    ]) else {
+    let Some(log) = two_requests_log(&["--http1.0", "--header", "Connection: keep-alive"]) else {
         return;
     };
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        log.to_ascii_lowercase()
-            .contains("< connection: keep-alive"),
-        "{log}"
-    );
+    let lower = log.to_ascii_lowercase();
+    assert!(lower.contains("< connection: keep-alive"), "{log}");
     assert!(log.contains("Re-using existing connection"), "{log}");
 }
 
@@ -344,9 +320,5 @@ fn expect_100_continue() {
         "{}",
         &body[..300.min(body.len())]
     );
-    let echoed = body.split_once("body=").map_or("", |(_, b)| b);
-    assert!(
-        echoed.as_bytes() == data.as_slice(),
-        "the upload comes back intact"
-    );
+    assert_echoed(&body, &data);
 }
