@@ -433,6 +433,18 @@ impl<S: Stream> Transport<S> {
         }
     }
 
+    /// Reads body bytes straight from the socket into `out` (nothing is
+    /// buffered), after flushing pending output (a 100 Continue); EOF before
+    /// the body's end is an error.
+    fn read_direct(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.flush()?;
+        self.read_timeout(Some(self.config.body_timeout))?;
+        match read_retry(&mut self.stream, out)? {
+            0 => Err(truncated()),
+            n => Ok(n),
+        }
+    }
+
     fn read_body_inner(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
@@ -452,12 +464,7 @@ impl<S: Stream> Transport<S> {
                     }
                     if want >= 4096 {
                         // Big reads go straight into the caller's buffer.
-                        self.flush()?;
-                        self.read_timeout(body_timeout)?;
-                        let n = read_retry(&mut self.stream, &mut out[..want])?;
-                        if n == 0 {
-                            return Err(truncated());
-                        }
+                        let n = self.read_direct(&mut out[..want])?;
                         if let BodyState::Length(left) = &mut self.body {
                             *left -= n as u64;
                         }
@@ -488,12 +495,7 @@ impl<S: Stream> Transport<S> {
                     } else if let Some(left) = dec.data_remaining() {
                         let want = usize::try_from(left).unwrap_or(usize::MAX).min(out.len());
                         if want >= 4096 {
-                            self.flush()?;
-                            self.read_timeout(body_timeout)?;
-                            let n = read_retry(&mut self.stream, &mut out[..want])?;
-                            if n == 0 {
-                                return Err(truncated());
-                            }
+                            let n = self.read_direct(&mut out[..want])?;
                             if let BodyState::Chunked(dec) = &mut self.body {
                                 dec.consume_data(n as u64);
                             }
