@@ -36,10 +36,10 @@ fn cgi_hello_passes_the_catalogue() {
     assert!(json.contains("\"name\":\"post-chunked\""), "{json}");
 }
 
-/// A fake HTTP server that answers every request with the same broken
-/// response: a Content-Length larger than the body (then close), a header
-/// name with a space, no Date, and a body even for HEAD.
-fn broken_server() -> String {
+/// A fake HTTP server on a free loopback port: for each request it reads the
+/// head (never the body), writes `response`, then keeps the connection open
+/// for `hold` before dropping it. Returns its URL.
+fn fake_server(response: &'static [u8], hold: std::time::Duration) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -54,14 +54,23 @@ fn broken_server() -> String {
                         Ok(n) => buf.extend_from_slice(&chunk[..n]),
                     }
                 }
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\
-                      Bad Header: x\r\nContent-Length: 10\r\n\r\nhello",
-                );
+                let _ = stream.write_all(response);
+                std::thread::sleep(hold);
             });
         }
     });
     format!("http://{addr}")
+}
+
+/// A fake server whose every response is broken: a Content-Length larger
+/// than the body (then close), a header name with a space, no Date, and a
+/// body even for HEAD.
+fn broken_server() -> String {
+    fake_server(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\
+          Bad Header: x\r\nContent-Length: 10\r\n\r\nhello",
+        std::time::Duration::ZERO,
+    )
 }
 
 #[test]
@@ -192,38 +201,14 @@ fn cmd_reports_a_program_that_does_not_listen() {
 fn a_server_that_answers_before_reading_the_body_is_not_waited_for() {
     // Answers as soon as the head is in, never reads the 1 MiB body, and
     // keeps the connection open: the runner must not sit in a blocked write.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let _ = stream.write_all(
-                    b"HTTP/1.1 413 Content Too Large\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
-                      Server: fake\r\nContent-Type: text/plain; charset=utf-8\r\n\
-                      Content-Length: 9\r\nConnection: close\r\n\r\ntoo large",
-                );
-                std::thread::sleep(std::time::Duration::from_secs(40));
-            });
-        }
-    });
+    let url = fake_server(
+        b"HTTP/1.1 413 Content Too Large\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+          Server: fake\r\nContent-Type: text/plain; charset=utf-8\r\n\
+          Content-Length: 9\r\nConnection: close\r\n\r\ntoo large",
+        std::time::Duration::from_secs(40),
+    );
     let started = std::time::Instant::now();
-    let out = validator(&[
-        "--url",
-        &format!("http://{addr}"),
-        "--only",
-        "post-large",
-        "--timeout",
-        "30",
-    ]);
+    let out = validator(&["--url", &url, "--only", "post-large", "--timeout", "30"]);
     let report = text(&out);
     assert!(report.contains("413"), "{report}");
     assert!(
