@@ -1373,7 +1373,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-023",
         level: Must,
-        summary: "After sending a 1xx response that the application gave as its final response (START-018), the server closes the connection.",
+        summary: "After sending a 1xx response that the application gave as its final response (START-018), the server closes the connection; to an HTTP/1.0 client, which never receives a 1xx (RFC 9110, section 15.2), it sends `500 Internal Server Error` with no body instead, logs the substitution, and closes.",
         enforced_by: Server,
     },
     Rule {

@@ -121,3 +121,50 @@ fn server_500_on_http10_keep_alive_says_keep_alive() {
     assert!(r.closes());
     assert!(c.is_closed());
 }
+
+/// A log sink that keeps what it is given, for reading in the test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// HTTP-023 (RFC 9110 15.2): an HTTP/1.0 client never receives a 1xx; an
+/// application's 1xx final status becomes a bodiless 500, logged, and the
+/// connection closes. HTTP/1.1 clients still get the 1xx (server_faults.rs).
+#[test]
+fn a_final_1xx_status_is_never_sent_to_an_http10_client() {
+    let log = Captured::default();
+    let config = test_config().log_to(rgi::simple_server::LogSink::new(log.clone()));
+    let server = start_with(
+        rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
+            start.start("103 Early Hints", rgi::Headers::new())?;
+            Ok(Body::from("ignored"))
+        }),
+        config,
+    );
+    let mut c = server.connect();
+    c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    let r = c.response();
+    assert_eq!(r.status, 500);
+    assert_eq!(r.header("content-length"), Some("0"));
+    assert!(r.body.is_empty());
+    assert!(r.closes());
+    assert!(c.is_closed());
+    let text = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
+    assert!(
+        text.contains("GET /: the application gave a 1xx final status to an HTTP/1.0 client")
+            && text.contains("(HTTP-023)"),
+        "{text}"
+    );
+}

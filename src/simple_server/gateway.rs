@@ -236,6 +236,9 @@ pub(crate) struct Responder<'a, S> {
     pub aborted: bool,
     /// The application's Content-Length was dropped (HDR-008).
     pub dropped_length: bool,
+    /// The application's 1xx final status was replaced by a 500 because the
+    /// client speaks HTTP/1.0 (HTTP-023); logged by the connection loop.
+    pub replaced_interim: bool,
 }
 
 impl<'a, S: Stream> Responder<'a, S> {
@@ -261,6 +264,7 @@ impl<'a, S: Stream> Responder<'a, S> {
             close: !req.keep_alive,
             aborted: false,
             dropped_length: false,
+            replaced_interim: false,
         }
     }
 
@@ -277,6 +281,20 @@ impl<'a, S: Stream> Responder<'a, S> {
 
     /// Queues the head; `known` is the body length if known.
     pub fn send_head(&mut self, t: &mut Transport<S>, known: Option<u64>) {
+        if self.code < 200 && self.req.minor == 0 {
+            // HTTP-023, RFC 9110 15.2: an HTTP/1.0 client never receives a
+            // 1xx, so an application's 1xx final status becomes a bodiless
+            // 500, and the connection closes as after any 1xx.
+            self.replaced_interim = true;
+            self.status = Some("500 Internal Server Error".to_owned());
+            self.code = 500;
+            self.headers = Headers::from([
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", "0"),
+            ]);
+            self.declared = Some(0);
+            self.close = true;
+        }
         let code = self.code;
         let bodiless_status = code < 200 || code == 204 || code == 304;
         if (code < 200 || code == 204) && self.headers.remove("content-length") > 0 {
@@ -290,7 +308,7 @@ impl<'a, S: Stream> Responder<'a, S> {
             self.close = true;
         }
         let length = self.declared.or(known);
-        self.framing = if bodiless_status || self.req.head_only {
+        self.framing = if bodiless_status || self.req.head_only || self.replaced_interim {
             OutFraming::NoBody
         } else if let Some(n) = length {
             OutFraming::Length(n)
