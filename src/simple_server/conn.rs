@@ -46,24 +46,23 @@ impl Control<'_> {
         self.stopping.is_some_and(|s| s.load(Ordering::SeqCst))
     }
 
+    /// `from` -> `to`; false if the registry moved the connection to
+    /// CLOSING meanwhile. Always true without a registry.
+    fn transition(&self, from: u8, to: u8) -> bool {
+        self.state.map_or(true, |s| {
+            s.compare_exchange(from, to, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        })
+    }
+
     /// BUSY -> IDLE; false if the registry already closes us.
     fn go_idle(&self) -> bool {
-        match self.state {
-            Some(s) => s
-                .compare_exchange(BUSY, IDLE, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok(),
-            None => true,
-        }
+        self.transition(BUSY, IDLE)
     }
 
     /// IDLE -> BUSY; false if the registry closed us meanwhile.
     fn go_busy(&self) -> bool {
-        match self.state {
-            Some(s) => s
-                .compare_exchange(IDLE, BUSY, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok(),
-            None => true,
-        }
+        self.transition(IDLE, BUSY)
     }
 }
 
