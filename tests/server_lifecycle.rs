@@ -129,28 +129,37 @@ fn connection_cap_makes_new_connections_wait() {
     );
 }
 
+/// An app that answers hello once released, or after `wait`; with the
+/// flag it sets on entry and the sender that releases it.
+fn blocking_hello(wait: Duration) -> (impl rgi::Application, Arc<AtomicBool>, mpsc::Sender<()>) {
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let entered = Arc::new(AtomicBool::new(false));
+    let flag = entered.clone();
+    let app = rgi::app(move |env: &mut Environ, start: &mut dyn StartResponse| {
+        flag.store(true, Ordering::SeqCst);
+        let _ = release_rx.lock().unwrap().recv_timeout(wait);
+        hello(env, start)
+    });
+    (app, entered, release_tx)
+}
+
+/// Waits until the app behind `entered` is running.
+fn wait_until_entered(entered: &AtomicBool) {
+    while !entered.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// SRV-013, HTTP-026: shutdown lets the in-flight request finish (its
 /// response says Connection: close), then serve_forever returns.
 #[test]
 fn graceful_shutdown_finishes_the_in_flight_request() {
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let release_rx = Mutex::new(release_rx);
-    let entered = Arc::new(AtomicBool::new(false));
-    let e2 = entered.clone();
-    let app = rgi::app(move |env: &mut Environ, start: &mut dyn StartResponse| {
-        e2.store(true, Ordering::SeqCst);
-        let _ = release_rx
-            .lock()
-            .unwrap()
-            .recv_timeout(Duration::from_secs(10));
-        hello(env, start)
-    });
+    let (app, entered, release_tx) = blocking_hello(Duration::from_secs(10));
     let server = start(app);
     let mut c = server.connect();
     c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    while !entered.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_until_entered(&entered);
     server.handle.shutdown();
     release_tx.send(()).unwrap();
     let r = c.response();
@@ -178,27 +187,14 @@ fn shutdown_closes_idle_connections_and_returns() {
 /// serve_forever from returning.
 #[test]
 fn shutdown_deadline_bounds_a_stuck_request() {
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let release_rx = Mutex::new(release_rx);
-    let entered = Arc::new(AtomicBool::new(false));
-    let e2 = entered.clone();
-    let app = rgi::app(move |env: &mut Environ, start: &mut dyn StartResponse| {
-        e2.store(true, Ordering::SeqCst);
-        let _ = release_rx
-            .lock()
-            .unwrap()
-            .recv_timeout(Duration::from_secs(20));
-        hello(env, start)
-    });
+    let (app, entered, release_tx) = blocking_hello(Duration::from_secs(20));
     let server = start_with(
         app,
         test_config().shutdown_timeout(Duration::from_millis(200)),
     );
     let mut c = server.connect();
     c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    while !entered.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_until_entered(&entered);
     server.stop().unwrap();
     // serve_forever returned although the app is still blocked.
     assert!(c.is_closed(), "the stuck connection was closed");
