@@ -525,7 +525,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "START-003",
         level: Must,
-        summary: "The status is \"NNN Reason\": three ASCII digits forming a code from 100 to 599, one space, and a non-empty reason phrase containing no control characters other than horizontal tab; nothing comes before the code.",
+        summary: "The status is \"NNN Reason\": three ASCII digits forming a final status code from 200 to 599, one space, and a non-empty reason phrase containing no control characters other than horizontal tab; nothing comes before the code; `start` and `start_error` refuse a 1xx code, since rgi 1.0 has no interim responses (100 Continue is the server's job, HTTP-015) and no protocol switching (a 101 needs the Upgrade capability, a later version).",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -615,8 +615,8 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "START-018",
         level: Should,
-        summary: "An application SHOULD NOT give a 1xx status as its response: rgi 1.0 has no interim responses (100 Continue is the server's job, HTTP-015) and no protocol switching.",
-        enforced_by: Validator,
+        summary: "RETIRED: replaced by START-003, which refuses a 1xx status in `start` (a 101 must carry Upgrade, RFC 9110 section 15.2.2, and an HTTP/1.0 client never receives a 1xx, section 15.2).",
+        enforced_by: NotCheckable("retired: START-003 refuses a 1xx status"),
     },
     // ---- HDR ----
     Rule {
@@ -634,7 +634,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HDR-003",
         level: Must,
-        summary: "The response headers contain none of the hop-by-hop fields Connection, Keep-Alive, Proxy-Authenticate, Proxy-Authorization, TE, Trailer, Transfer-Encoding and Upgrade, in any letter case: connection management and transfer coding belong to the server.",
+        summary: "The response headers contain none of the hop-by-hop fields Connection, Keep-Alive, Proxy-Authenticate, Proxy-Authorization, TE, Trailer, Transfer-Encoding and Upgrade, in any letter case, except the two that RFC 9110 requires of the response itself: Upgrade on a 426 (sections 15.5.22 and 7.8; the server then adds the \"upgrade\" connection option to Connection) and Proxy-Authenticate on a 407 (section 15.5.8); connection management and transfer coding belong to the server.",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -1373,8 +1373,8 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-023",
         level: Must,
-        summary: "After sending a 1xx response that the application gave as its final response (START-018), the server closes the connection; to an HTTP/1.0 client, which never receives a 1xx (RFC 9110, section 15.2), it sends `500 Internal Server Error` with no body instead, logs the substitution, and closes.",
-        enforced_by: Server,
+        summary: "RETIRED: `start` refuses a 1xx status (START-003), so no application's 1xx response reaches the wire; the server's own 500 follows SRV-002.",
+        enforced_by: NotCheckable("retired: START-003 refuses a 1xx status"),
     },
     Rule {
         id: "HTTP-024",

@@ -155,16 +155,7 @@ pub fn check_header(name: &str, value: &str) -> Result<(), Error> {
             name: name.to_owned(),
         });
     }
-    if let Some(&byte) = value
-        .as_bytes()
-        .iter()
-        .find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f)
-    {
-        return Err(Error::InvalidHeaderValue {
-            name: name.to_owned(),
-            byte,
-        });
-    }
+    check_value(name, value)?;
     if HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
         return Err(Error::HopByHopHeader {
             name: name.to_owned(),
@@ -179,11 +170,80 @@ pub fn check_header(name: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// HDR-002: no control character other than tab in a value.
+fn check_value(name: &str, value: &str) -> Result<(), Error> {
+    match value
+        .as_bytes()
+        .iter()
+        .find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        Some(&byte) => Err(Error::InvalidHeaderValue {
+            name: name.to_owned(),
+            byte,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Checks every header (see [`check_header`]) and returns the declared
 /// `Content-Length`, if any. Several `Content-Length` fields must agree.
+///
+/// Without a status this refuses `Upgrade` and `Proxy-Authenticate`
+/// everywhere; [`check_response`] allows them where RFC 9110 requires them
+/// (HDR-003).
 pub fn check_headers(headers: &Headers) -> Result<Option<u64>, Error> {
+    check_headers_for(0, headers)
+}
+
+/// The one hop-by-hop field a response with status `code` may carry, because
+/// RFC 9110 requires it there (HDR-003): `Upgrade` on a 426 (section 15.5.22)
+/// and `Proxy-Authenticate` on a 407 (section 15.5.8).
+pub fn required_hop_by_hop(code: u16) -> Option<&'static str> {
+    match code {
+        426 => Some("upgrade"),
+        407 => Some("proxy-authenticate"),
+        _ => None,
+    }
+}
+
+/// What a server's `start` and `start_error` check (START-003, START-006):
+/// the status ([`check_status`]), that it is a final status (200 to 599: rgi
+/// 1.0 has no interim responses), and the headers in the light of the status
+/// ([`check_headers`], with `Upgrade` allowed on a 426 and
+/// `Proxy-Authenticate` on a 407, HDR-003). Returns the status code and the
+/// declared `Content-Length`.
+///
+/// ```
+/// use rgi::start_response::check_response;
+/// use rgi::Headers;
+///
+/// let plain = Headers::from([("Content-Type", "text/plain")]);
+/// assert_eq!(check_response("200 OK", &plain).unwrap(), (200, None));
+/// assert!(check_response("103 Early Hints", &plain).is_err());
+/// let upgrade = Headers::from([("Upgrade", "websocket")]);
+/// assert!(check_response("426 Upgrade Required", &upgrade).is_ok());
+/// assert!(check_response("200 OK", &upgrade).is_err());
+/// ```
+pub fn check_response(status: &str, headers: &Headers) -> Result<(u16, Option<u64>), Error> {
+    let code = check_status(status)?.code;
+    if code < 200 {
+        return Err(Error::InvalidStatus {
+            status: status.to_owned(),
+            reason: "a 1xx status is interim and cannot be the response (rgi 1.0 has no interim responses)",
+        });
+    }
+    let declared = check_headers_for(code, headers)?;
+    Ok((code, declared))
+}
+
+fn check_headers_for(code: u16, headers: &Headers) -> Result<Option<u64>, Error> {
+    let allowed = required_hop_by_hop(code);
     let mut length = None;
     for (name, value) in headers.iter() {
+        if allowed.is_some_and(|a| a.eq_ignore_ascii_case(name)) {
+            check_value(name, value)?;
+            continue;
+        }
         check_header(name, value)?;
         if name.eq_ignore_ascii_case("content-length") {
             let this = parse_content_length(value)?;
@@ -297,6 +357,58 @@ mod tests {
             check_header("Status", "200 OK"),
             Err(Error::StatusHeader)
         ));
+    }
+
+    #[test]
+    fn upgrade_on_426_and_proxy_authenticate_on_407_only() {
+        // HDR-003: RFC 9110 requires Upgrade on a 426 (15.5.22) and
+        // Proxy-Authenticate on a 407 (15.5.8); elsewhere they stay refused.
+        let upgrade = Headers::from([("Upgrade", "websocket")]);
+        let proxy = Headers::from([("Proxy-Authenticate", "Basic realm=\"p\"")]);
+        assert!(check_response("426 Upgrade Required", &upgrade).is_ok());
+        assert!(check_response("407 Proxy Authentication Required", &proxy).is_ok());
+        for (status, headers) in [
+            ("200 OK", &upgrade),
+            ("407 Proxy Authentication Required", &upgrade),
+            ("426 Upgrade Required", &proxy),
+            ("401 Unauthorized", &proxy),
+        ] {
+            assert!(
+                matches!(
+                    check_response(status, headers),
+                    Err(Error::HopByHopHeader { .. })
+                ),
+                "{status}"
+            );
+        }
+        assert!(check_headers(&upgrade).is_err());
+        let bad = Headers::from([("Upgrade", "a\r\nb")]);
+        assert!(matches!(
+            check_response("426 Upgrade Required", &bad),
+            Err(Error::InvalidHeaderValue { .. })
+        ));
+    }
+
+    #[test]
+    fn start_refuses_interim_statuses() {
+        // START-003: 100-199 are refused as the response status.
+        let none = Headers::new();
+        for status in [
+            "100 Continue",
+            "101 Switching Protocols",
+            "103 Early Hints",
+            "199 X",
+        ] {
+            assert!(check_status(status).is_ok(), "{status}");
+            assert!(
+                matches!(
+                    check_response(status, &none),
+                    Err(Error::InvalidStatus { .. })
+                ),
+                "{status}"
+            );
+        }
+        assert_eq!(check_response("200 OK", &none).unwrap(), (200, None));
     }
 
     #[test]

@@ -139,11 +139,12 @@ impl std::io::Write for Captured {
     }
 }
 
-/// HTTP-023 (RFC 9110 15.2): an HTTP/1.0 client never receives a 1xx; an
-/// application's 1xx final status becomes a bodiless 500, logged, and the
-/// connection closes. HTTP/1.1 clients still get the 1xx (server_faults.rs).
+/// START-003 (RFC 9110 15.2): `start` refuses a 1xx status, so an HTTP/1.0
+/// client, which must never receive a 1xx, gets the server's 500 (SRV-002)
+/// when the application passes the refusal up with `?`; the log names the
+/// rule, and a kept HTTP/1.0 connection stays usable.
 #[test]
-fn a_final_1xx_status_is_never_sent_to_an_http10_client() {
+fn a_1xx_status_is_refused_and_an_http10_client_gets_500() {
     let log = Captured::default();
     let config = test_config().log_to(rgi::simple_server::LogSink::new(log.clone()));
     let server = start_with(
@@ -157,14 +158,11 @@ fn a_final_1xx_status_is_never_sent_to_an_http10_client() {
     c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     let r = c.response();
     assert_eq!(r.status, 500);
-    assert_eq!(r.header("content-length"), Some("0"));
-    assert!(r.body.is_empty());
-    assert!(r.closes());
-    assert!(c.is_closed());
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert!(!r.body.is_empty());
     let text = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
     assert!(
-        text.contains("GET /: the application gave a 1xx final status to an HTTP/1.0 client")
-            && text.contains("(HTTP-023)"),
+        text.contains("GET /: the application failed (APP-005)") && text.contains("(START-003)"),
         "{text}"
     );
 }

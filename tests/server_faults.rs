@@ -279,20 +279,27 @@ fn content_length_on_204_is_dropped() {
     assert_eq!(r.header("content-length"), None);
 }
 
-/// HTTP-023: a 1xx given as the final response closes the connection.
+/// START-003: `start` refuses 100-199; the application can still record a
+/// final response with `start_error`, and nothing 1xx reaches the wire.
 #[test]
-fn final_1xx_response_closes_the_connection() {
+fn a_1xx_status_is_refused_by_start() {
     let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
-        start.start("103 Early Hints", rgi::Headers::new())?;
-        Ok(Body::empty())
+        for status in ["100 Continue", "101 Switching Protocols", "103 Early Hints"] {
+            let refused = start.start_error(status, rgi::Headers::new());
+            assert!(matches!(refused, Err(rgi::Error::InvalidStatus { .. })));
+        }
+        let first = start.start("103 Early Hints", rgi::Headers::new());
+        assert_eq!(first.unwrap_err().rule(), Some("START-003"));
+        start.start_error("200 OK", [("Content-Type", "text/plain")].into())?;
+        Ok(Body::from("final"))
     });
     let server = start(app);
     let mut c = server.connect();
     c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     let r = c.response();
-    assert_eq!(r.status, 103);
-    assert!(r.closes());
-    assert!(c.is_closed());
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"final");
+    assert!(!r.closes());
 }
 
 fn counted_body(closed: &Arc<AtomicUsize>, body: Body) -> Body {

@@ -51,3 +51,47 @@ fn ignoring_a_refused_start_gives_500_without_the_bad_header() {
     assert!(r.header("x-injected").is_none());
     assert!(r.header("x-bad").is_none());
 }
+
+/// HDR-003 (RFC 9110 15.5.22, 7.8, 15.5.8): a 426 carries Upgrade and the
+/// server adds the "upgrade" connection option; a 407 carries
+/// Proxy-Authenticate; on any other status both are still refused.
+#[test]
+fn upgrade_on_426_and_proxy_authenticate_on_407_reach_the_client() {
+    let server = start(rgi::app(|env, start| {
+        let path = env.get_str("PATH_INFO").unwrap_or_default().to_owned();
+        let outcome = match path.as_str() {
+            "/426" => start.start(
+                "426 Upgrade Required",
+                [("Upgrade", "websocket"), ("Content-Type", "text/plain")].into(),
+            ),
+            "/407" => start.start(
+                "407 Proxy Authentication Required",
+                [
+                    ("Proxy-Authenticate", "Basic realm=\"proxy\""),
+                    ("Content-Type", "text/plain"),
+                ]
+                .into(),
+            ),
+            _ => {
+                let refused = start.start("200 OK", [("Upgrade", "websocket")].into());
+                assert_eq!(refused.unwrap_err().rule(), Some("HDR-003"));
+                start.start_error("200 OK", [("Content-Type", "text/plain")].into())
+            }
+        };
+        outcome?;
+        Ok(Body::from("x"))
+    }));
+    let r = request(server.addr, b"GET /426 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.status, 426);
+    assert_eq!(r.header("upgrade"), Some("websocket"));
+    assert_eq!(r.header("connection"), Some("upgrade"));
+    let r = request(server.addr, b"GET /407 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.status, 407);
+    assert_eq!(
+        r.header("proxy-authenticate"),
+        Some("Basic realm=\"proxy\"")
+    );
+    let r = request(server.addr, b"GET /200 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("upgrade"), None);
+}

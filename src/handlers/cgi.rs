@@ -51,7 +51,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::{self, BufReader, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::start_response::{check_headers, check_status};
+use crate::start_response::check_response;
 use crate::{Application, Body, EnvValue, Environ, Error, Headers, StartResponse};
 
 /// The status sent when the application fails before any output.
@@ -444,9 +444,9 @@ impl<'a> CgiStart<'a> {
     }
 
     fn store(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
-        let parsed = check_status(status)?;
-        let declared = check_headers(&headers)?;
-        self.code = parsed.code;
+        // START-003, HDR-001..006: a final status, headers checked for it.
+        let (code, declared) = check_response(status, &headers)?;
+        self.code = code;
         self.declared = declared;
         self.status = Some((status.to_owned(), headers));
         Ok(())

@@ -447,15 +447,6 @@ fn serve_one<S: Stream>(
         failed = !send_body(&mut responder, body, shared, &env, sink);
     }
     scratch.errors.finish(&mut env);
-    if responder.replaced_interim {
-        log::error(
-            sink,
-            format_args!(
-                "{}: the application gave a 1xx final status to an HTTP/1.0 client, which must never receive one; answered 500 (HTTP-023)",
-                ReqName(&env)
-            ),
-        );
-    }
     if responder.dropped_length {
         log::error(
             sink,

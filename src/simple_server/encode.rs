@@ -72,8 +72,10 @@ pub(crate) fn push_head(out: &mut Vec<u8>, parts: HeadParts<'_>) {
     out.extend_from_slice(b"\r\n");
     let mut has_date = false;
     let mut has_server = false;
+    let mut has_upgrade = false;
     for (name, value) in parts.headers.iter() {
         has_date |= name.eq_ignore_ascii_case("date");
+        has_upgrade |= name.eq_ignore_ascii_case("upgrade");
         has_server |= name.eq_ignore_ascii_case("server");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
@@ -88,10 +90,24 @@ pub(crate) fn push_head(out: &mut Vec<u8>, parts: HeadParts<'_>) {
     if parts.chunked {
         out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
     }
-    match parts.connection {
-        Some(true) => out.extend_from_slice(b"Connection: close\r\n"),
-        Some(false) => out.extend_from_slice(b"Connection: keep-alive\r\n"),
-        None => {}
+    // HDR-003, RFC 9110 7.8: a sender of Upgrade (on a 426) also sends the
+    // "upgrade" connection option.
+    let option: &[u8] = match parts.connection {
+        Some(true) => b"close",
+        Some(false) => b"keep-alive",
+        None => b"",
+    };
+    if has_upgrade || !option.is_empty() {
+        out.extend_from_slice(b"Connection: ");
+        if has_upgrade {
+            out.extend_from_slice(if option.is_empty() {
+                b"upgrade"
+            } else {
+                b"upgrade, "
+            });
+        }
+        out.extend_from_slice(option);
+        out.extend_from_slice(b"\r\n");
     }
     if !has_date {
         out.extend_from_slice(b"Date: ");

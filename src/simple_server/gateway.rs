@@ -9,7 +9,7 @@ use super::encode::{self, HeadParts, OutFraming};
 use super::head::{self, Head};
 use super::transport::{lock, Stream, Transport};
 use super::{Config, ConnInfo};
-use crate::start_response::{check_headers, check_status};
+use crate::start_response::check_response;
 use crate::{EnvValue, Environ, Error, Headers, StartResponse};
 
 /// `REQUEST_METHOD` for common methods without allocating.
@@ -236,9 +236,6 @@ pub(crate) struct Responder<'a, S> {
     pub aborted: bool,
     /// The application's Content-Length was dropped (HDR-008).
     pub dropped_length: bool,
-    /// The application's 1xx final status was replaced by a 500 because the
-    /// client speaks HTTP/1.0 (HTTP-023); logged by the connection loop.
-    pub replaced_interim: bool,
 }
 
 impl<'a, S: Stream> Responder<'a, S> {
@@ -264,14 +261,12 @@ impl<'a, S: Stream> Responder<'a, S> {
             close: !req.keep_alive,
             aborted: false,
             dropped_length: false,
-            replaced_interim: false,
         }
     }
 
     fn store(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         // START-003, HDR-001..006: checked when called, nothing stored on error.
-        let code = check_status(status)?.code;
-        let declared = check_headers(&headers)?;
+        let (code, declared) = check_response(status, &headers)?;
         self.status = Some(status.to_owned());
         self.code = code;
         self.headers = headers;
@@ -281,20 +276,6 @@ impl<'a, S: Stream> Responder<'a, S> {
 
     /// Queues the head; `known` is the body length if known.
     pub fn send_head(&mut self, t: &mut Transport<S>, known: Option<u64>) {
-        if self.code < 200 && self.req.minor == 0 {
-            // HTTP-023, RFC 9110 15.2: an HTTP/1.0 client never receives a
-            // 1xx, so an application's 1xx final status becomes a bodiless
-            // 500, and the connection closes as after any 1xx.
-            self.replaced_interim = true;
-            self.status = Some("500 Internal Server Error".to_owned());
-            self.code = 500;
-            self.headers = Headers::from([
-                ("Content-Type", "text/plain; charset=utf-8"),
-                ("Content-Length", "0"),
-            ]);
-            self.declared = Some(0);
-            self.close = true;
-        }
         let code = self.code;
         let bodiless_status = code < 200 || code == 204 || code == 304;
         if (code < 200 || code == 204) && self.headers.remove("content-length") > 0 {
@@ -303,12 +284,8 @@ impl<'a, S: Stream> Responder<'a, S> {
             self.dropped_length = true;
             self.declared = None;
         }
-        if code < 200 {
-            // HTTP-023: a 1xx given as the final response ends the connection.
-            self.close = true;
-        }
         let length = self.declared.or(known);
-        self.framing = if bodiless_status || self.req.head_only || self.replaced_interim {
+        self.framing = if bodiless_status || self.req.head_only {
             OutFraming::NoBody
         } else if let Some(n) = length {
             OutFraming::Length(n)

@@ -40,7 +40,6 @@ pub(crate) const START_ERROR_FAILED: &str = "START-014";
 pub(crate) const WRITE_FAILED: &str = "START-015";
 pub(crate) const WRITE_FAILED_OK: &str = "START-016";
 pub(crate) const HEADERS_SENT: &str = "START-017";
-pub(crate) const START_INTERIM: &str = "START-018";
 
 // response headers
 pub(crate) const HDR_NAME: &str = "HDR-001";

@@ -113,7 +113,7 @@
 //! | ENV-024..028, ENV-032 (warnings) | server | `REMOTE_ADDR`, `REMOTE_PORT` (digits), `GATEWAY_INTERFACE` = `CGI/1.1`, `SERVER_SOFTWARE` present; no empty `REMOTE_USER`/`HTTPS`/…; `HTTP_*` values trimmed |
 //! | INPUT-001, INPUT-003, INPUT-007 | server, application | no byte past `CONTENT_LENGTH` (none at all without it, unless `input_terminated`), EOF stays EOF; an early clean EOF; reads after the response finished (by the app) and bytes returned then (by the server) |
 //! | START-002/003/005/007/009/014 | application | `start` before `Ok`; status form; one `start`; `Err` after a failed `start_error`; `write` before `start` |
-//! | START-004, START-013, START-016, START-018 (warnings) | application | ASCII reason phrase; `start_error` only with an error status; `Err` after a failed `write`; no 1xx final status |
+//! | START-004, START-013, START-016 (warnings) | application | ASCII reason phrase; `start_error` only with an error status; `Err` after a failed `write` |
 //! | START-005/006/007/008/009/015/017, HDR-001..006 | server | the server's `StartResponse` refuses what it must (naming the rule), stores without sending, fails `write` for good after an I/O error, and reports `headers_sent()` after `write` |
 //! | HDR-001/002/003/005/006/008 | application | token names; no control bytes in values; no hop-by-hop or `Status` fields; `Content-Length` digits and consistent; no `Content-Type`/`Content-Length` on 1xx/204 |
 //! | HDR-009/010 (warnings) | application | no `Content-Type` on 304; `Content-Type` when there is content |
@@ -193,7 +193,6 @@ pub const CHECKED_RULES: &[&str] = &[
     ids::WRITE_FAILED,
     ids::WRITE_FAILED_OK,
     ids::HEADERS_SENT,
-    ids::START_INTERIM,
     ids::HDR_NAME,
     ids::HDR_VALUE,
     ids::HDR_HOP_BY_HOP,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::core::middleware;
 use super::finding::Report;
 use super::{ids, Validator, ValidatorBuilder};
-use crate::start_response::{check_headers, check_status};
+use crate::start_response::check_response;
 use crate::{AppError, Application, Body, Environ, Error, Headers, StartResponse};
 
 /// An environ like a server builds for `method path` (the path may carry a
@@ -64,8 +64,7 @@ impl StartResponse for RecordingStart {
         if self.sent {
             return Err(Error::HeadersAlreadySent);
         }
-        check_status(status)?;
-        check_headers(&headers)?;
+        check_response(status, &headers)?;
         self.status = Some(status.to_owned());
         self.headers = Some(headers);
         Ok(())

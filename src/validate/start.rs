@@ -3,7 +3,9 @@
 use super::core::{app, server, Exchange};
 use super::finding::Finding;
 use super::ids;
-use crate::start_response::{check_status, is_token, parse_content_length, HOP_BY_HOP};
+use crate::start_response::{
+    check_status, is_token, parse_content_length, required_hop_by_hop, HOP_BY_HOP,
+};
 use crate::{Error, Headers, StartResponse};
 
 /// What a status and header list declare, and what is wrong with them.
@@ -72,8 +74,9 @@ fn check_status_line(status: &str, head: &mut Head) {
                 ));
             }
             if s.code < 200 {
-                head.other.push(app(
-                    ids::START_INTERIM,
+                // START-003: 1xx is interim; `start` refuses it.
+                head.refused.push(app(
+                    ids::START_STATUS,
                     format!("the response status is {status:?}, an interim (1xx) status"),
                     "give a final status (200-599); 100 Continue is sent by the server",
                 ));
@@ -110,7 +113,13 @@ fn check_field(name: &str, value: &str, head: &mut Head) {
             "remove CR, LF, NUL and other control characters (tab is allowed) from header values",
         ));
     }
-    if HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+    // HDR-003: Upgrade on a 426 and Proxy-Authenticate on a 407 are required
+    // there by RFC 9110, so allowed.
+    let required = head
+        .code
+        .and_then(required_hop_by_hop)
+        .is_some_and(|r| r.eq_ignore_ascii_case(name));
+    if !required && HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
         head.refused.push(app(
             ids::HDR_HOP_BY_HOP,
             format!("hop-by-hop header {name:?}"),
@@ -494,6 +503,17 @@ mod tests {
         )
         .is_empty());
         assert!(rules("303 See Other", &[("Location", "/a")]).is_empty());
+        // HDR-003: the hop-by-hop fields RFC 9110 requires on 426 and 407.
+        assert!(rules("426 Upgrade Required", &[PLAIN, ("Upgrade", "websocket")]).is_empty());
+        assert!(rules(
+            "407 Proxy Authentication Required",
+            &[PLAIN, ("Proxy-Authenticate", "Basic")]
+        )
+        .is_empty());
+        assert_eq!(
+            rules("200 OK", &[PLAIN, ("Upgrade", "websocket")]),
+            [ids::HDR_HOP_BY_HOP]
+        );
         assert!(rules(
             "200 OK",
             &[
@@ -512,7 +532,7 @@ mod tests {
         let cases: &[Case] = &[
             ("200", &[], ids::START_STATUS),
             ("200 Ok\u{e9}", &[PLAIN], ids::START_REASON_ASCII),
-            ("103 Early Hints", &[], ids::START_INTERIM),
+            ("103 Early Hints", &[], ids::START_STATUS),
             ("200 OK", &[PLAIN, ("Bad Name", "x")], ids::HDR_NAME),
             ("200 OK", &[PLAIN, ("X", "a\r\nb")], ids::HDR_VALUE),
             (

@@ -653,7 +653,7 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "interim status as the response",
-            rule: "START-018",
+            rule: "START-003",
             run: || respond("103 Early Hints", &[]),
         },
         // ---- start_response (server side) ----
