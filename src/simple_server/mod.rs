@@ -100,6 +100,20 @@
 //! keep-alive; 4096 connections (one thread each, 256 KiB stacks), 5 s for
 //! in-flight requests at shutdown.
 //!
+//! # Many connections: what a thread per connection costs
+//!
+//! Every connection has a thread of its own, busy or idle. That keeps the
+//! interface blocking and simple, and it is fast up to a few hundred
+//! connections (see `BENCHMARKS.md`), but with thousands of connections on
+//! one core each request waits for its thread's turn: at 2,000 keep-alive
+//! connections wrk measured hundreds of requests over 5 s. No connection is
+//! lost to the burst (one thread does nothing but accept, so the kernel's
+//! fixed 128-entry listen queue is emptied as fast as it fills;
+//! `bench/many_connections.sh` shows zero resets where an accept loop that
+//! also started the threads had dozens). For thousands of concurrent or
+//! slow clients, use an event-driven engine, where an idle connection
+//! holds no thread: the project's production engine is `rgi-hyper`.
+//!
 //! # The environ (ENV-037)
 //!
 //! Besides the required keys the server sets `REQUEST_URI` (the raw

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,10 @@ use super::log;
 use super::transport::{lock, Tcp};
 use super::{Config, ConnInfo};
 use crate::Application;
+
+/// Accepted connections waiting for their thread. A full queue makes the
+/// acceptor wait (the kernel's backlog takes over), so it is bounded.
+const ACCEPT_QUEUE: usize = 4096;
 
 /// One live connection, as the registry sees it.
 #[derive(Debug)]
@@ -219,42 +223,74 @@ impl Server {
     /// Serves connections, one thread each, until a [`ShutdownHandle`]
     /// stops it; then waits for in-flight requests (up to
     /// [`Config::shutdown_timeout`]) and returns.
+    ///
+    /// One thread only accepts; this thread starts the connection threads.
+    /// The listen backlog of `std::net` is 128 and cannot be raised without
+    /// a system call std does not offer: a burst of connections (2,000 at
+    /// once from a load tester) must leave the kernel queue as fast as it
+    /// arrives, even while thousands of connection threads compete for the
+    /// CPU. An acceptor that does nothing but `accept` sleeps most of the
+    /// time, so the scheduler runs it at once when a connection arrives;
+    /// starting a thread costs ten times an `accept` and is done here,
+    /// from a queue in the process, instead. Without the split, the kernel
+    /// queue overflowed and the clients of dropped handshakes were reset
+    /// (SRV-012; `BENCHMARKS.md`, "2,000 connections").
     pub fn serve_forever(&self) -> io::Result<()> {
         let listener = self.listener()?;
-        let mut backoff = Duration::from_millis(5);
-        while !self.stopping() {
-            let (stream, peer) = match listener.accept() {
-                Ok(pair) => {
-                    backoff = Duration::from_millis(5);
-                    pair
+        let (queue, accepted) = mpsc::sync_channel(ACCEPT_QUEUE);
+        thread::scope(|scope| {
+            let acceptor = thread::Builder::new()
+                .name("rgi-accept".into())
+                .spawn_scoped(scope, || self.accept_loop(&listener, queue))?;
+            for (stream, peer) in accepted.iter() {
+                if self.stopping() || !self.wait_for_room() {
+                    break;
                 }
-                Err(e) => {
-                    // SRV-012: ECONNABORTED, EMFILE, EINTR... are transient:
-                    // log, back off, go on.
-                    if e.kind() != io::ErrorKind::Interrupted {
-                        log::error(
-                            &self.config.log_sink,
-                            format_args!("accept failed: {e}; retrying"),
-                        );
-                        thread::sleep(backoff);
-                        backoff = (backoff * 2).min(Duration::from_millis(500));
-                    }
-                    continue;
-                }
-            };
-            if self.stopping() {
-                break;
+                self.spawn(stream, peer);
             }
-            if !self.wait_for_room() {
-                break;
-            }
-            self.spawn(stream, peer);
-        }
+            // A connection still queued at shutdown is closed unserved,
+            // like one still in the kernel's backlog.
+            drop(accepted);
+            let _ = acceptor.join();
+            Ok::<(), io::Error>(())
+        })?;
         // SRV-013: stop accepting: close the listening socket.
         drop(listener);
         lock(&self.listener).take();
         self.drain();
         Ok(())
+    }
+
+    /// The acceptor thread: accepts until shutdown (the shutdown handle
+    /// wakes it with a connection of its own) or until the serving loop
+    /// has stopped taking connections.
+    fn accept_loop(
+        &self,
+        listener: &TcpListener,
+        queue: mpsc::SyncSender<(TcpStream, SocketAddr)>,
+    ) {
+        let mut backoff = Duration::from_millis(5);
+        while !self.stopping() {
+            match listener.accept() {
+                Ok(pair) => {
+                    backoff = Duration::from_millis(5);
+                    if self.stopping() || queue.send(pair).is_err() {
+                        return;
+                    }
+                }
+                // SRV-012: ECONNABORTED, EMFILE, EINTR... are transient:
+                // log, back off, go on.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    log::error(
+                        &self.config.log_sink,
+                        format_args!("accept failed: {e}; retrying"),
+                    );
+                    thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
+                }
+            }
+        }
     }
 
     fn listener(&self) -> io::Result<Arc<TcpListener>> {
