@@ -69,6 +69,16 @@ pub enum Error {
         /// How many bytes the application tried to send in all.
         attempted: u64,
     },
+    /// The request body is larger than the server's limit (HTTP-018). A read
+    /// of `environ.input()` that passes the limit fails with an
+    /// [`io::Error`] of kind [`InvalidData`](io::ErrorKind::InvalidData)
+    /// carrying this error (INPUT-003); [`Error::in_io`] finds it. An
+    /// application that passes the read error up (`?`) gets the server's 413
+    /// while the head is unsent (APP-005).
+    BodyTooLarge {
+        /// The server's limit in bytes.
+        limit: u64,
+    },
     /// The client connection failed while sending or receiving.
     Io(io::Error),
 }
@@ -93,8 +103,23 @@ impl Error {
             Error::HeadersAlreadySent => Some("START-007"),
             Error::NotStarted => Some("START-009"),
             Error::ContentLengthExceeded { .. } => Some("BODY-004"),
+            Error::BodyTooLarge { .. } => Some("HTTP-018"),
             Error::Io(_) => None,
         }
+    }
+
+    /// The `rgi::Error` an [`io::Error`] carries, if any: how an application
+    /// tells "the request body is over the server's limit"
+    /// ([`Error::BodyTooLarge`], INPUT-003) from other failed reads.
+    ///
+    /// ```
+    /// use std::io;
+    /// let err = io::Error::new(io::ErrorKind::InvalidData, rgi::Error::BodyTooLarge { limit: 10 });
+    /// assert!(matches!(rgi::Error::in_io(&err), Some(rgi::Error::BodyTooLarge { limit: 10 })));
+    /// assert!(rgi::Error::in_io(&io::Error::other("x")).is_none());
+    /// ```
+    pub fn in_io(err: &io::Error) -> Option<&Error> {
+        err.get_ref()?.downcast_ref::<Error>()
     }
 }
 
@@ -103,7 +128,7 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidStatus { status, reason } => write!(
                 f,
-                "invalid status {status:?}: {reason}; give three digits (100-599), one space and a reason phrase, e.g. \"200 OK\""
+                "invalid status {status:?}: {reason}; give a final status: three digits (200-599), one space and a reason phrase, e.g. \"200 OK\""
             ),
             Error::InvalidHeaderName { name } => write!(
                 f,
@@ -140,6 +165,10 @@ impl fmt::Display for Error {
             Error::ContentLengthExceeded { declared, attempted } => write!(
                 f,
                 "the body is longer than its Content-Length ({attempted} > {declared} bytes): declare the true length or leave Content-Length out"
+            ),
+            Error::BodyTooLarge { limit } => write!(
+                f,
+                "the request body is larger than the server's limit of {limit} bytes; the server answers 413 (send a smaller body, or raise the server's body limit)"
             ),
             Error::Io(err) => write!(f, "I/O error on the client connection: {err}"),
         }
@@ -189,6 +218,7 @@ mod tests {
                 declared: 1,
                 attempted: 2,
             },
+            Error::BodyTooLarge { limit: 1 },
         ];
         for err in errors {
             let text = err.to_string();

@@ -271,7 +271,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-011",
         level: Must,
-        summary: "`SERVER_NAME` is always present and non-empty: the name the server is configured with, or else the host or address it listens on.",
+        summary: "`SERVER_NAME` is always present and non-empty: the name the server is configured with, or else the host or address it listens on; an IPv6 address is written in brackets (\"[::1]\", RFC 3875 section 4.1.14), so that a URL rebuilt from it (URL-002) stays valid.",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -283,7 +283,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-013",
         level: Must,
-        summary: "`SERVER_PROTOCOL` is always present: the protocol version the client sent on the request line, of the form `HTTP/` digit `.` digit (\"HTTP/1.0\" or \"HTTP/1.1\" for an HTTP/1 server).",
+        summary: "`SERVER_PROTOCOL` is always present: the protocol version in which the server handles the request, of the form `HTTP/` digit `.` digit; for an HTTP/1 server \"HTTP/1.0\" or \"HTTP/1.1\", the version on the request line, except that a higher HTTP/1 minor version is handled and reported as \"HTTP/1.1\" (HTTP-003).",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -429,6 +429,12 @@ pub static RULES: &[Rule] = &[
         level: Should,
         summary: "A server SHOULD document the CGI keys and extensions it provides beyond the required ones.",
         enforced_by: NotCheckable("documentation is not a run-time property"),
+    },
+    Rule {
+        id: "ENV-038",
+        level: Must,
+        summary: "A request header field whose name the request's Connection field lists as a connection option is hop-by-hop (RFC 9110 section 7.6.1) and never reaches the environ; the fields of ENV-033 and Host, Content-Type and Content-Length, which no connection option can take from the other recipients, stay.",
+        enforced_by: Server,
     },
     // ---- TEXT ----
     Rule {
@@ -894,7 +900,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "INPUT-003",
         level: Must,
-        summary: "If the connection ends, times out or breaks the framing before the body is complete, a read returns `Err` (`UnexpectedEof`, `TimedOut`, `InvalidData`), never an early `Ok(0)`, so that an application can tell a truncated body from a complete one.",
+        summary: "If the connection ends, times out or breaks the framing before the body is complete, a read returns `Err` (`UnexpectedEof`, `TimedOut`, `InvalidData`), never an early `Ok(0)`, so that an application can tell a truncated body from a complete one; a body that passes the server's size limit fails the read with `InvalidData` carrying `rgi::Error::BodyTooLarge` (`rgi::Error::in_io` finds it; its rule is HTTP-018).",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -1010,7 +1016,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "URL-002",
         level: Must,
-        summary: "The host part is `HTTP_HOST` as sent when it is present and non-empty; otherwise `SERVER_NAME`, followed by \":\" and `SERVER_PORT` unless the port is the default of the scheme (80 for http, 443 for https); bytes that no URL can hold (controls, space, bytes of 0x80 and above) are percent-encoded.",
+        summary: "The host part is `HTTP_HOST` as sent when it is present and non-empty; otherwise `SERVER_NAME` (an IPv6 address in brackets, added when the server left them out, ENV-011), followed by \":\" and `SERVER_PORT` unless the port is the default of the scheme (80 for http, 443 for https); bytes that no URL can hold (controls, space, bytes of 0x80 and above) are percent-encoded.",
         enforced_by: NotCheckable("defines an algorithm; rgi's URL helpers implement it and are unit-tested"),
     },
     Rule {
@@ -1180,7 +1186,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "SRV-005",
         level: Must,
-        summary: "A server adds a Date header in IMF-fixdate form (\"Sun, 06 Nov 1994 08:49:37 GMT\") when the application gave none.",
+        summary: "A server that has a clock adds a Date header in IMF-fixdate form (\"Sun, 06 Nov 1994 08:49:37 GMT\") to every 2xx, 3xx and 4xx response when the application gave none, and MAY add one to a 5xx response (RFC 9110 section 6.6.1); a server without a clock adds none.",
         enforced_by: Server,
     },
     Rule {
@@ -1241,7 +1247,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-001",
         level: Must,
-        summary: "A server parses requests as RFC 9112 defines them: a request line `method SP request-target SP HTTP-version CRLF`, header field lines, an empty line; a request line with extra spaces, missing parts or invalid characters gets 400 and the connection is closed.",
+        summary: "A server parses requests as RFC 9112 defines them: a request line `method SP request-target SP HTTP-version CRLF`, header field lines, an empty line, every line ending in CRLF; a request line with extra spaces, missing parts or invalid characters (among them \"#\" in the target: a fragment never leaves the client, RFC 9112 section 3.2), or a line ending in a bare LF, gets 400 and the connection is closed.",
         enforced_by: Server,
     },
     Rule {
@@ -1253,7 +1259,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-003",
         level: Must,
-        summary: "A request whose version is anything other than HTTP/1.0 or HTTP/1.1 gets 505; a malformed version gets 400.",
+        summary: "A request is served in the version on its request line when that is HTTP/1.0 or HTTP/1.1; HTTP/1.x with a digit x above 1 is served as HTTP/1.1, the highest minor version of major version 1 the server implements (RFC 9110 section 2.5, RFC 9112 section 2.3), and `SERVER_PROTOCOL` is then \"HTTP/1.1\" (ENV-013); any other well-formed version (HTTP/0.9, HTTP/2.0, HTTP/3.0) gets 505, and a malformed one (not `HTTP/` digit `.` digit) gets 400.",
         enforced_by: Server,
     },
     Rule {
@@ -1265,13 +1271,13 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-005",
         level: Must,
-        summary: "An HTTP/1.1 request with no Host header, with more than one, or with an invalid Host value gets 400.",
+        summary: "A request of any version with more than one Host field line, or with a Host value that is not `uri-host [ \":\" port ]` (RFC 9110 section 7.2: a bracketed IP literal, or a reg-name of letters, digits, `-._~`, sub-delims and percent escapes; then optionally \":\" and digits; an empty value is valid), gets 400, and so does an HTTP/1.1 request with no Host (RFC 9112 section 3.2); an HTTP/1.0 request may have none.",
         enforced_by: Server,
     },
     Rule {
         id: "HTTP-006",
         level: Must,
-        summary: "Request targets: origin-form (\"/path?query\") is accepted for every method; absolute-form (\"http://host/path\") is accepted, its path becoming the path of the environ and its authority replacing Host (`HTTP_HOST`); asterisk-form (\"*\") only with OPTIONS; CONNECT and its authority-form get 501; any other target gets 400.",
+        summary: "Request targets: origin-form (\"/path?query\") is accepted for every method; absolute-form (\"http://host/path\") is accepted, its path becoming the path of the environ and its authority, held to HTTP-005's Host syntax, becoming `HTTP_HOST`: the Host field is still required and checked (HTTP-005) but its value is ignored, even when it names another host (RFC 9112 section 3.2.2); asterisk-form (\"*\") only with OPTIONS; CONNECT and its authority-form get 501; any other target gets 400.",
         enforced_by: Server,
     },
     Rule {
@@ -1343,7 +1349,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-018",
         level: Must,
-        summary: "A request body larger than the server's limit gets 413: before the application is called when Content-Length is over the limit, and for a chunked body by failing the read once the limit is passed (413 if the head was not sent yet); the connection is closed afterwards.",
+        summary: "A request body larger than the server's limit gets 413: before the application is called when Content-Length is over the limit, and for a chunked body by failing the read once the limit is passed (with the error INPUT-003 names) and answering 413 if the head was not sent yet, whatever the application then returns (an application that passes the read error up with `?` gets the 413, not APP-005's 500); the connection is closed afterwards.",
         enforced_by: Server,
     },
     Rule {
@@ -1410,6 +1416,12 @@ pub static RULES: &[Rule] = &[
         id: "HTTP-029",
         level: Must,
         summary: "An Upgrade request header never switches protocols: the request is handled as an ordinary request, its body framed only by Content-Length or Transfer-Encoding.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "HTTP-030",
+        level: Should,
+        summary: "A server SHOULD answer 501 to a request whose method is longer than its method limit (RFC 9112 section 3: longer than any method it implements), closing the connection; the limit is documented with the others (HTTP-008).",
         enforced_by: Server,
     },
 ];

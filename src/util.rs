@@ -63,6 +63,9 @@ pub fn guess_scheme(environ: &Environ) -> &'static str {
 ///
 /// So the result always ends in at least `/`.
 ///
+/// An IPv6 `SERVER_NAME` is bracketed as RFC 3986 requires (`[::1]`); one
+/// given without brackets gets them here.
+///
 /// Differences from wsgiref: a missing `SERVER_NAME` counts as empty and a
 /// missing `SERVER_PORT` adds no port (wsgiref raises `KeyError`); control,
 /// space and non-ASCII bytes in the host or port are percent-escaped
@@ -86,7 +89,17 @@ pub fn application_uri(environ: &Environ) -> String {
     match environ.get_bytes("HTTP_HOST") {
         Some(host) if !host.is_empty() => push_verbatim(&mut url, host),
         _ => {
-            push_verbatim(&mut url, environ.get_bytes("SERVER_NAME").unwrap_or(b""));
+            let name = environ.get_bytes("SERVER_NAME").unwrap_or(b"");
+            // URL-002, ENV-011: an IPv6 address goes in brackets, even from
+            // a server that left them out.
+            let bare_ipv6 = name.contains(&b':') && !name.starts_with(b"[");
+            if bare_ipv6 {
+                url.push('[');
+            }
+            push_verbatim(&mut url, name);
+            if bare_ipv6 {
+                url.push(']');
+            }
             if let Some(port) = environ.get_bytes("SERVER_PORT") {
                 let default: &[u8] = if scheme == "https" { b"443" } else { b"80" };
                 if port != default {
@@ -775,6 +788,19 @@ mod tests {
             application_uri(&env),
             "http://x:80/a%20b%3Bc%3Dd%2Ce%3Ff%23g~h-i_j.k%25l/"
         );
+    }
+
+    #[test]
+    fn ipv6_server_names_are_bracketed() {
+        // URL-002, ENV-011: http://[::1]:8080/, never http://::1:8080/.
+        let mut env = Environ::new();
+        env.set("SERVER_PORT", "8080");
+        for name in ["[::1]", "::1"] {
+            env.set("SERVER_NAME", name);
+            assert_eq!(application_uri(&env), "http://[::1]:8080/", "{name}");
+        }
+        env.set("SERVER_NAME", "127.0.0.1");
+        assert_eq!(application_uri(&env), "http://127.0.0.1:8080/");
     }
 
     #[test]

@@ -61,3 +61,19 @@ fn repeated_headers_are_joined_in_order() {
         "HTTP_COOKIE=a=1; b=2\nHTTP_HOST=x\nHTTP_X_A=1, 2\n"
     );
 }
+
+/// ENV-038 (RFC 9110 7.6.1): a field named by a connection option is
+/// hop-by-hop and never reaches the environ; ENV-033's fields and Host stay
+/// (for information), whatever Connection names.
+#[test]
+fn fields_named_in_connection_are_dropped() {
+    let server = start(http_keys());
+    let r = request(
+        server.addr,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: X-Hop, keep-alive\r\nconnection: Host, TE\r\nX-Hop: 1\r\nX-End: 2\r\nTE: trailers\r\nKeep-Alive: timeout=5\r\n\r\n",
+    );
+    assert_eq!(
+        r.text(),
+        "HTTP_CONNECTION=X-Hop, keep-alive, Host, TE\nHTTP_HOST=x\nHTTP_KEEP_ALIVE=timeout=5\nHTTP_TE=trailers\nHTTP_X_END=2\n"
+    );
+}

@@ -375,15 +375,55 @@ fn malformed_request_lines_are_400() {
 }
 
 /// HTTP-003: an unsupported well-formed version is 505, a malformed one 400.
+/// (HTTP/1.2 was 505 until HTTP-003 followed RFC 9110 2.5: see below.)
 #[test]
 fn unsupported_version_is_505_and_malformed_version_is_400() {
     assert_refused(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505);
-    assert_refused(b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505);
+    assert_refused(b"GET / HTTP/0.9\r\nHost: x\r\n\r\n", 505);
     assert_refused(b"GET / HTTP/1.x\r\nHost: x\r\n\r\n", 400);
     // RFC 9112: HTTP-version is "HTTP/" DIGIT "." DIGIT; "HTTP/2" is malformed.
     assert_refused(b"GET / HTTP/2\r\nHost: x\r\n\r\n", 400);
     assert_refused(b"GET / HTTP/1\r\nHost: x\r\n\r\n", 400);
     assert_refused(b"GET / FTP/1.1\r\nHost: x\r\n\r\n", 400);
+}
+
+/// HTTP-003, ENV-013 (RFC 9110 2.5, RFC 9112 2.3): HTTP/1.x with x > 1 is
+/// served as HTTP/1.1: Host required, keep-alive by default, chunked
+/// responses, and `SERVER_PROTOCOL` "HTTP/1.1".
+#[test]
+fn a_higher_minor_version_is_served_as_http11() {
+    let server = start(rgi::app(
+        |env: &mut Environ, start: &mut dyn StartResponse| {
+            let protocol = env.get_str("SERVER_PROTOCOL").unwrap_or("-").to_owned();
+            start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+            Ok(Body::from_chunks([protocol]))
+        },
+    ));
+    let mut c = server.connect();
+    c.send(b"GET / HTTP/1.2\r\nHost: x\r\n\r\nGET / HTTP/1.9\r\nHost: x\r\n\r\n");
+    for _ in 0..2 {
+        let r = c.response();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.text(), "HTTP/1.1");
+        assert!(!r.closes());
+    }
+    // Still HTTP/1.1 rules: a Host is required (HTTP-005).
+    let (server, _) = counting_server();
+    assert_refused_on(&server, b"GET / HTTP/1.3\r\n\r\n", 400);
+}
+
+/// HTTP-030 (RFC 9112 3): a method longer than the server's limit is 501;
+/// one at the limit reaches the application.
+#[test]
+fn an_over_long_method_is_501() {
+    let (server, calls) = counting_server_with(test_config().max_method_bytes(8));
+    assert_refused_on(&server, b"ABCDEFGHI / HTTP/1.1\r\nHost: x\r\n\r\n", 501);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    let r = request(server.addr, b"ABCDEFGH / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "ABCDEFGH / ");
+    let long = format!("{} / HTTP/1.1\r\nHost: x\r\n\r\n", "M".repeat(33));
+    assert_refused(long.as_bytes(), 501);
 }
 
 /// HTTP-001: a request target carrying a fragment ("#") is refused, so a
@@ -411,6 +451,44 @@ fn missing_repeated_or_invalid_host_is_400() {
     assert_refused(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
     assert_refused(b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400);
     assert_refused(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
+}
+
+/// HTTP-005 (RFC 9112 3.2): more than one Host, or an invalid one, is 400 on
+/// every version, HTTP/1.0 included (it would otherwise become HTTP_HOST
+/// "a, b"); an HTTP/1.0 request may still leave Host out.
+#[test]
+fn repeated_or_invalid_host_is_400_on_http10_too() {
+    assert_refused(b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+    assert_refused(b"GET / HTTP/1.0\r\nHost: a:b\r\n\r\n", 400);
+    assert_refused(b"GET / HTTP/1.0\r\nHost: [::1\r\n\r\n", 400);
+    let (server, _) = counting_server();
+    let r = request(server.addr, b"GET /ok HTTP/1.0\r\n\r\n");
+    assert_eq!(r.status, 200);
+}
+
+/// HTTP-006, HTTP-005 (RFC 9112 3.2.2): with an absolute-form target the
+/// Host field is still required and checked, but its value is ignored: the
+/// target's authority is HTTP_HOST even when they disagree.
+#[test]
+fn an_absolute_form_authority_wins_over_a_disagreeing_host() {
+    let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
+        let host = env.get_str("HTTP_HOST").unwrap_or("-").to_owned();
+        start.start("200 OK", rgi::Headers::new())?;
+        Ok(Body::from(host))
+    });
+    let server = start(app);
+    let r = request(
+        server.addr,
+        b"GET http://target.example:8080/p HTTP/1.1\r\nHost: other.example\r\n\r\n",
+    );
+    assert_eq!(r.text(), "target.example:8080");
+    let (server, _) = counting_server();
+    assert_refused_on(&server, b"GET http://t.example/p HTTP/1.1\r\n\r\n", 400);
+    assert_refused_on(
+        &server,
+        b"GET http://t.example:x/p HTTP/1.1\r\nHost: t.example\r\n\r\n",
+        400,
+    );
 }
 
 /// HTTP-006: absolute-form is accepted; its authority replaces Host.
@@ -533,6 +611,40 @@ fn chunked_body_over_the_body_limit_is_413() {
         &server,
         b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n",
         413,
+    );
+}
+
+/// INPUT-003, HTTP-018: the read that passes the limit fails with
+/// InvalidData carrying `rgi::Error::BodyTooLarge`, so an application can
+/// tell it from a broken upload; passing it up with `?` gives 413.
+#[test]
+fn the_too_large_read_error_is_named() {
+    let seen = Arc::new(std::sync::Mutex::new(String::new()));
+    let log = seen.clone();
+    let app = rgi::app(move |env: &mut Environ, start: &mut dyn StartResponse| {
+        let mut body = Vec::new();
+        let err = std::io::Read::read_to_end(env.input(), &mut body).unwrap_err();
+        *log.lock().unwrap() = format!(
+            "{:?} {:?}",
+            err.kind(),
+            rgi::Error::in_io(&err).and_then(rgi::Error::rule)
+        );
+        assert!(matches!(
+            rgi::Error::in_io(&err),
+            Some(rgi::Error::BodyTooLarge { limit: 10 })
+        ));
+        start.start("200 OK", rgi::Headers::new())?;
+        Err(err.into())
+    });
+    let server = start_with(app, test_config().max_body_bytes(10));
+    assert_refused_on(
+        &server,
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n",
+        413,
+    );
+    assert_eq!(
+        seen.lock().unwrap().as_str(),
+        r#"InvalidData Some("HTTP-018")"#
     );
 }
 

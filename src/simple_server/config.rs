@@ -23,6 +23,7 @@ pub struct Config {
     pub(crate) max_head_bytes: usize,
     pub(crate) max_headers: usize,
     pub(crate) max_target_bytes: usize,
+    pub(crate) max_method_bytes: usize,
     pub(crate) max_body_bytes: u64,
     pub(crate) max_drain_bytes: u64,
     pub(crate) max_chunk_ext_bytes: u64,
@@ -46,6 +47,7 @@ impl Default for Config {
             max_head_bytes: 64 * 1024,
             max_headers: 100,
             max_target_bytes: 8 * 1024,
+            max_method_bytes: 32,
             max_body_bytes: 1 << 30,
             max_drain_bytes: 64 * 1024,
             max_chunk_ext_bytes: 16 * 1024,
@@ -108,6 +110,10 @@ setters! {
     /// The longest request target in bytes; longer targets get `414`.
     /// Default 8 KiB.
     max_target_bytes / get_max_target_bytes: usize,
+    /// The longest request method in bytes; longer methods get `501`
+    /// (HTTP-030). Default 32: the longest registered method,
+    /// `UPDATEREDIRECTREF`, has 17.
+    max_method_bytes / get_max_method_bytes: usize,
     /// The largest request body in bytes; larger bodies get `413`.
     /// Default 1 GiB.
     max_body_bytes / get_max_body_bytes: u64,

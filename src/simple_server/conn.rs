@@ -340,11 +340,16 @@ fn serve_one<S: Stream>(
 
     let mut t = lock(shared);
     let start = t.start;
-    let bytes = &t.rbuf[start..start + head_len];
     scratch.line.clear();
     if config.access_log {
-        scratch.line.extend_from_slice(first_line(bytes));
+        scratch
+            .line
+            .extend_from_slice(first_line(&t.rbuf[start..start + head_len]));
     }
+    // HTTP-003: HTTP/1.x (x > 1) is handled, and reported, as HTTP/1.1;
+    // the access log keeps the line as sent.
+    head::downgrade_minor(&mut t.rbuf[start..start + head_len]);
+    let bytes = &t.rbuf[start..start + head_len];
     let request_line = &scratch.line;
     // A small inline header table keeps the thread's stack shallow (idle
     // connections cost their touched stack pages); requests with more

@@ -71,6 +71,49 @@ pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
     Some(Cow::Owned(key))
 }
 
+/// The fields that stay in the environ even when `Connection` names them:
+/// ENV-033's hop-by-hop fields (there for information) and the fields meant
+/// for every recipient, which a connection option must not name (RFC 9110
+/// §7.6.1).
+const KEPT_WHEN_NAMED: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "te",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+    "host",
+    "content-type",
+    "content-length",
+];
+
+/// True if a `Connection` field of the request names a field other than
+/// those of [`KEPT_WHEN_NAMED`]: only then must [`named_in_connection`] be
+/// asked about each field.
+fn has_connection_options(headers: &[httparse::Header<'_>]) -> bool {
+    headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("connection"))
+        .flat_map(|h| head::list_elements(h.value))
+        .any(|option| {
+            !option.eq_ignore_ascii_case(b"close")
+                && !KEPT_WHEN_NAMED
+                    .iter()
+                    .any(|k| option.eq_ignore_ascii_case(k.as_bytes()))
+        })
+}
+
+/// ENV-038 (RFC 9110 §7.6.1): `name` is a connection option of the request,
+/// so the field is hop-by-hop and stays out of the environ.
+fn named_in_connection(headers: &[httparse::Header<'_>], name: &str) -> bool {
+    !KEPT_WHEN_NAMED.iter().any(|k| k.eq_ignore_ascii_case(name))
+        && headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("connection"))
+            .flat_map(|h| head::list_elements(h.value))
+            .any(|option| option.eq_ignore_ascii_case(name.as_bytes()))
+}
+
 /// Splits a request target into (path, query). An absolute-form target
 /// (`http://host/p?q`) gives its path; `*` and authority-form stay whole.
 pub(crate) fn split_target(target: &[u8]) -> (&[u8], &[u8]) {
@@ -82,6 +125,16 @@ pub(crate) fn split_target(target: &[u8]) -> (&[u8], &[u8]) {
     match rest.iter().position(|&b| b == b'?') {
         Some(q) => (&rest[..q], &rest[q + 1..]),
         None => (rest, &[][..]),
+    }
+}
+
+/// `SERVER_NAME` for a configured name (ENV-011, RFC 3875 §4.1.14): an IPv6
+/// address in brackets, anything else as given.
+pub(crate) fn cgi_server_name(name: &str) -> String {
+    if name.parse::<std::net::Ipv6Addr>().is_ok() {
+        format!("[{name}]")
+    } else {
+        name.to_owned()
     }
 }
 
@@ -101,7 +154,7 @@ impl ConnValues {
     pub(crate) fn new(info: &ConnInfo) -> Self {
         let shared = |text: String| EnvValue::from(std::sync::Arc::<[u8]>::from(text.into_bytes()));
         ConnValues {
-            server_name: shared(info.server_name.clone()),
+            server_name: shared(cgi_server_name(&info.server_name)),
             server_port: shared(info.server_port.to_string()),
             remote_addr: shared(info.remote_addr.clone()),
             remote_port: shared(info.remote_port.to_string()),
@@ -146,8 +199,12 @@ pub(crate) fn build_environ(
 
     let mut content_length_seen = false;
     let mut content_type_seen = false;
+    let options = has_connection_options(head.headers);
     for (i, h) in head.headers.iter().enumerate() {
         let name = h.name;
+        if options && named_in_connection(head.headers, name) {
+            continue;
+        }
         let value = head::trim_ows(h.value);
         // Decision 11: CONTENT_TYPE / CONTENT_LENGTH, never HTTP_CONTENT_*.
         if name.eq_ignore_ascii_case("content-length") {
@@ -453,6 +510,50 @@ mod tests {
             Some("HTTP_X_CUSTOM_THING")
         );
         assert_eq!(header_key("X_Custom"), None);
+    }
+
+    #[test]
+    fn fields_named_in_connection_stay_out_of_the_environ() {
+        // ENV-038: a connection option names a hop-by-hop field; ENV-033's
+        // fields and Host/Content-* stay.
+        let headers = [
+            httparse::Header {
+                name: "Connection",
+                value: b"close, X-Secret",
+            },
+            httparse::Header {
+                name: "connection",
+                value: b"Host, TE",
+            },
+            httparse::Header {
+                name: "X-Secret",
+                value: b"1",
+            },
+            httparse::Header {
+                name: "Host",
+                value: b"h",
+            },
+        ];
+        assert!(has_connection_options(&headers));
+        assert!(named_in_connection(&headers, "x-secret"));
+        assert!(!named_in_connection(&headers, "Host"));
+        assert!(!named_in_connection(&headers, "TE"));
+        assert!(!named_in_connection(&headers, "X-Other"));
+        let plain = [httparse::Header {
+            name: "Connection",
+            value: b"keep-alive, close",
+        }];
+        assert!(!has_connection_options(&plain));
+    }
+
+    #[test]
+    fn ipv6_server_names_get_brackets() {
+        // ENV-011 (RFC 3875 4.1.14): "[" ipv6-address "]".
+        assert_eq!(cgi_server_name("::1"), "[::1]");
+        assert_eq!(cgi_server_name("fe80::1"), "[fe80::1]");
+        assert_eq!(cgi_server_name("[::1]"), "[::1]");
+        assert_eq!(cgi_server_name("127.0.0.1"), "127.0.0.1");
+        assert_eq!(cgi_server_name("example.com"), "example.com");
     }
 
     #[test]

@@ -137,6 +137,10 @@ pub(crate) fn parse<'h, 'b>(
     let (Some(method), Some(path), Some(minor)) = (req.method, req.path, req.version) else {
         return Err(reject(400, "malformed request line (HTTP-001)"));
     };
+    if method.len() > config.max_method_bytes {
+        // HTTP-030 (RFC 9112 §3): longer than any method we could implement.
+        return Err(reject(501, "request method too long (HTTP-030)"));
+    }
     let target = path.as_bytes();
     if target.len() > config.max_target_bytes {
         return Err(reject(414, "request target too long (HTTP-007)"));
@@ -183,6 +187,27 @@ pub(crate) fn parse<'h, 'b>(
     Ok(head)
 }
 
+/// HTTP-003 (RFC 9110 §2.5, RFC 9112 §2.3): a request line ending in
+/// `HTTP/1.x` with a digit x above 1 is handled as HTTP/1.1, the highest
+/// minor version of major version 1 this server implements. Rewrites the
+/// version's minor digit in place (the head keeps its length) and returns
+/// true if it did; `head` is a complete head as found by [`HeadScanner`].
+pub(crate) fn downgrade_minor(head: &mut [u8]) -> bool {
+    let Some(cr) = head.iter().position(|&b| b == b'\r') else {
+        return false;
+    };
+    let line = &head[..cr];
+    match line {
+        [.., b' ', b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor]
+            if (b'2'..=b'9').contains(minor) =>
+        {
+            head[cr - 1] = b'1';
+            true
+        }
+        _ => false,
+    }
+}
+
 /// An unsupported version is 505 when it is well-formed (`HTTP/d.d`),
 /// otherwise the request line is malformed: 400 (HTTP-003).
 fn version_error(buf: &[u8]) -> Reject {
@@ -219,7 +244,7 @@ pub(crate) fn absolute_authority(target: &[u8]) -> Option<&[u8]> {
 }
 
 /// Splits a comma-separated list field into trimmed elements.
-fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     value.split(|&b| b == b',').map(trim_ows)
 }
 
@@ -362,13 +387,80 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
     Ok(())
 }
 
-/// A Host value: `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986): the
-/// characters of a reg-name, IPv4 or bracketed IP literal, and a port; it
-/// may be empty.
-fn is_host_value(value: &[u8]) -> bool {
-    value
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b))
+/// A Host value: `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2):
+/// a bracketed IP literal, or a reg-name (which covers IPv4 addresses) of
+/// unreserved characters, sub-delims and well-formed percent escapes;
+/// then optionally ":" and a port of digits. It may be empty (HTTP-005).
+pub(crate) fn is_host_value(value: &[u8]) -> bool {
+    let (host, port) = if value.first() == Some(&b'[') {
+        let Some(close) = value.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        if !is_ip_literal(&value[1..close]) {
+            return false;
+        }
+        match &value[close + 1..] {
+            [] => return true,
+            [b':', port @ ..] => (&value[..0], port),
+            _ => return false,
+        }
+    } else {
+        match value.iter().position(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon + 1..]),
+            None => (value, &value[value.len()..]),
+        }
+    };
+    is_reg_name(host) && port.iter().all(u8::is_ascii_digit)
+}
+
+/// `IPv6address / IPvFuture` inside the brackets, by their characters.
+fn is_ip_literal(inner: &[u8]) -> bool {
+    match inner {
+        [] => false,
+        [b'v' | b'V', rest @ ..] => {
+            let dot = rest.iter().position(|&b| b == b'.').unwrap_or(0);
+            dot > 0
+                && rest[..dot].iter().all(u8::is_ascii_hexdigit)
+                && rest.len() > dot + 1
+                && rest[dot + 1..]
+                    .iter()
+                    .all(|&b| is_unreserved(b) || is_sub_delim(b) || b == b':')
+        }
+        _ => {
+            inner.contains(&b':')
+                && inner
+                    .iter()
+                    .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+    }
+}
+
+/// `reg-name = *( unreserved / pct-encoded / sub-delims )`.
+fn is_reg_name(host: &[u8]) -> bool {
+    let mut i = 0;
+    while i < host.len() {
+        let b = host[i];
+        if b == b'%' {
+            let hex = |at: usize| host.get(at).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(i + 1) && hex(i + 2)) {
+                return false;
+            }
+            i += 3;
+        } else if is_unreserved(b) || is_sub_delim(b) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~".contains(&b)
+}
+
+fn is_sub_delim(b: u8) -> bool {
+    b"!$&'()*+,;=".contains(&b)
 }
 
 pub(crate) fn is_tchar(b: u8) -> bool {
@@ -399,6 +491,45 @@ mod tests {
         let r = run(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: a\r\nConnection: b, CLOSE\r\n\r\n")
             .unwrap();
         assert!(!r.1);
+    }
+
+    #[test]
+    fn higher_minor_versions_are_served_as_http11() {
+        // HTTP-003: HTTP/1.2 .. HTTP/1.9 become HTTP/1.1; others are left.
+        for (line, rewritten) in [
+            (&b"GET / HTTP/1.2\r\nHost: x\r\n\r\n"[..], true),
+            (b"GET / HTTP/1.9\r\n\r\n", true),
+            (b"GET / HTTP/1.1\r\n\r\n", false),
+            (b"GET / HTTP/1.0\r\n\r\n", false),
+            (b"GET / HTTP/2.0\r\n\r\n", false),
+            (b"GET / HTTP/1.10\r\n\r\n", false),
+            (b"GET /HTTP/1.2\r\n\r\n", false),
+        ] {
+            let mut head = line.to_vec();
+            assert_eq!(
+                downgrade_minor(&mut head),
+                rewritten,
+                "{}",
+                line.escape_ascii()
+            );
+            if rewritten {
+                assert!(head.starts_with(b"GET / HTTP/1.1\r\n"));
+            } else {
+                assert_eq!(head, line);
+            }
+        }
+        assert_eq!(
+            run(b"GET / HTTP/1.10\r\nHost: x\r\n\r\n")
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert_eq!(
+            run(b"GET / HTTP/3.0\r\nHost: x\r\n\r\n")
+                .unwrap_err()
+                .status,
+            505
+        );
     }
 
     #[test]
@@ -459,7 +590,40 @@ mod tests {
         bad(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
         bad(b"GET / HTTP/1.1\r\nHost: evil.com/x\r\n\r\n", 400);
         bad(b"GET / HTTP/1.1\r\nHost: user@evil.com\r\n\r\n", 400);
-        for good in [&b"example.com:8080"[..], b"[::1]:80", b"127.0.0.1", b""] {
+        // HTTP-005: Host syntax (RFC 9110 7.2, RFC 3986 3.2.2), any version.
+        for host in [
+            &b"a:b"[..],
+            b"a:80:81",
+            b"[::1",
+            b"::1",
+            b"[::1]x",
+            b"[]",
+            b"[::g]",
+            b"a%zz",
+            b"a%4",
+            b"a]",
+            b"[v1]",
+        ] {
+            let mut raw = b"GET / HTTP/1.1\r\nHost: ".to_vec();
+            raw.extend_from_slice(host);
+            raw.extend_from_slice(b"\r\n\r\n");
+            bad(&raw, 400);
+            raw[13] = b'0';
+            bad(&raw, 400);
+        }
+        bad(b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+        bad(b"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400);
+        for good in [
+            &b"example.com:8080"[..],
+            b"[::1]:80",
+            b"[::1]",
+            b"[v7.x:y]",
+            b"127.0.0.1",
+            b"",
+            b"a%41b",
+            b"x:",
+            b"xn--bcher-kva.example",
+        ] {
             let mut raw = b"GET / HTTP/1.1\r\nHost: ".to_vec();
             raw.extend_from_slice(good);
             raw.extend_from_slice(b"\r\n\r\n");

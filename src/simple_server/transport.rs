@@ -131,8 +131,18 @@ fn request_over() -> io::Error {
     io::Error::other("the request is over: its input stream can no longer be read (INPUT-007)")
 }
 
-fn body_error(reject: Reject) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, reject.reason)
+/// The read error for a body the server refused: INPUT-003 names
+/// `InvalidData`, carrying [`crate::Error::BodyTooLarge`] when the body
+/// passed the server's limit (HTTP-018).
+fn body_error(reject: Reject, limit: u64) -> io::Error {
+    if reject.status == 413 {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            crate::Error::BodyTooLarge { limit },
+        )
+    } else {
+        io::Error::new(io::ErrorKind::InvalidData, reject.reason)
+    }
 }
 
 /// Locks, ignoring poisoning (no code runs under this lock that could leave
@@ -397,7 +407,7 @@ impl<S: Stream> Transport<S> {
             return Err(request_over());
         }
         if let Some(reject) = self.body_error {
-            return Err(body_error(reject));
+            return Err(body_error(reject, self.config.max_body_bytes));
         }
         if self.broken && !self.body_done() {
             // INPUT-003: once a read failed, later reads fail too, at once.
@@ -489,7 +499,7 @@ impl<S: Stream> Transport<S> {
                             }
                             Err(reject) => {
                                 self.body_error = Some(reject);
-                                return Err(body_error(reject));
+                                return Err(body_error(reject, self.config.max_body_bytes));
                             }
                         }
                     } else if let Some(left) = dec.data_remaining() {

@@ -99,6 +99,13 @@ pub(crate) fn check_environ(env: &Environ) -> Vec<Finding> {
                 "SERVER_NAME is empty".to_owned(),
                 "set SERVER_NAME to the host name (or address) the server is reached at",
             ));
+        } else if name.as_bytes().contains(&b':') && !name.as_bytes().starts_with(b"[") {
+            // ENV-011 (RFC 3875 4.1.14): an IPv6 address goes in brackets.
+            out.push(server(
+                ids::ENV_SERVER_NAME,
+                format!("SERVER_NAME is {name:?}, an IPv6 address without brackets"),
+                "write an IPv6 SERVER_NAME in brackets, e.g. \"[::1]\", so that URLs rebuilt from it stay valid",
+            ));
         }
     }
     if let Some(port) = env.get("SERVER_PORT") {

@@ -489,6 +489,11 @@ pub fn cases() -> Vec<Case> {
             run: || bad_environ(|e| e.set("SERVER_NAME", "")),
         },
         Case {
+            name: "SERVER_NAME an IPv6 address without brackets",
+            rule: "ENV-011",
+            run: || bad_environ(|e| e.set("SERVER_NAME", "::1")),
+        },
+        Case {
             name: "SERVER_PORT not digits",
             rule: "ENV-012",
             run: || bad_environ(|e| e.set("SERVER_PORT", "eighty")),
