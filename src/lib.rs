@@ -29,6 +29,7 @@ mod error;
 mod file_wrapper;
 pub mod handlers;
 pub mod headers;
+pub mod proxy;
 pub mod rules;
 pub mod simple_server;
 pub mod start_response;

@@ -111,9 +111,10 @@ impl fmt::Display for Rule {
 /// APP (application contract), ENV (environ), TEXT (bytes versus text),
 /// START (`start_response`), HDR (response headers), BODY (response body),
 /// INPUT (input stream), ERRS (error stream), URL (URL reconstruction),
-/// MW (middleware), SRV (server duties), HTTP (HTTP/1.1 framing and limits).
-pub const AREAS: [&str; 12] = [
-    "APP", "ENV", "TEXT", "START", "HDR", "BODY", "INPUT", "ERRS", "URL", "MW", "SRV", "HTTP",
+/// MW (middleware), PROXY (proxy headers), SRV (server duties), HTTP (HTTP/1.1 framing and limits).
+pub const AREAS: [&str; 13] = [
+    "APP", "ENV", "TEXT", "START", "HDR", "BODY", "INPUT", "ERRS", "URL", "MW", "PROXY", "SRV",
+    "HTTP",
 ];
 
 /// Looks a rule up by its ID.
@@ -1157,6 +1158,55 @@ pub static RULES: &[Rule] = &[
         level: Should,
         summary: "A middleware that reads the request body for its own use SHOULD give the inner application a replay of it (`set_input`), or document that the inner application sees an empty input.",
         enforced_by: NotCheckable("documentation is not a run-time property"),
+    },
+    // ---- PROXY ----
+    Rule {
+        id: "PROXY-001",
+        level: Must,
+        summary: "A proxy-headers middleware reads forwarding headers only when the peer the server saw (`REMOTE_ADDR` as the server set it) is a trusted proxy, given as addresses or CIDR ranges; the default trusted set is loopback only (`127.0.0.0/8` and `::1`). From any other peer the headers are ignored and the environ is left exactly as the server set it.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
+    Rule {
+        id: "PROXY-002",
+        level: Must,
+        summary: "The client address is found by walking the forwarded chain (the `for=` of each `Forwarded` element, or the `X-Forwarded-For` entries) from the last entry, the one the nearest proxy added, towards the first, skipping entries that are themselves trusted proxies: the first untrusted entry is the client, and every entry before it is ignored, because the client may have written it; if every entry is trusted, the first one is the client.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
+    Rule {
+        id: "PROXY-003",
+        level: Must,
+        summary: "The scheme and host come from the same `Forwarded` element that named the client; `X-Forwarded-Proto`, `-Host`, `-Port` and `-Prefix` are taken from their last comma-separated value, the one the nearest trusted proxy set.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
+    Rule {
+        id: "PROXY-004",
+        level: Must,
+        summary: "When a well-formed `Forwarded` header (RFC 7239) is read, it names the client and gives the scheme and host, and `X-Forwarded-For`, `-Proto`, `-Host` and `-Port` are ignored; `X-Forwarded-Prefix`, which has no `Forwarded` counterpart, applies either way.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
+    Rule {
+        id: "PROXY-005",
+        level: Must,
+        summary: "A malformed forwarding value (an unparseable `Forwarded`, an `X-Forwarded-For` entry that is not an address, a scheme other than `http` or `https`, a bad host, port or prefix, a value that is not text) is ignored, the environ keeping the server's value for what it would have set, and logged to `rgi.errors` naming the header; it never turns into an error response.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
+    Rule {
+        id: "PROXY-006",
+        level: Must,
+        summary: "From a trusted proxy the middleware rewrites `REMOTE_ADDR` (IPv6 without brackets, an IPv4-mapped address as IPv4) and `REMOTE_PORT` when the proxy gives the client's port, `url_scheme`, `HTTP_HOST`, `SERVER_NAME` and `SERVER_PORT` (from the forwarded host's port, else `X-Forwarded-Port`, else the scheme's default), and puts the percent-decoded prefix, without its trailing \"/\", in front of `SCRIPT_NAME` (ENV-004); `PATH_INFO`, `REQUEST_URI` and the forwarding headers themselves are left as they were.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
+    Rule {
+        id: "PROXY-007",
+        level: Should,
+        summary: "The values the server had set (`REMOTE_ADDR`, `REMOTE_PORT`, `url_scheme`, `HTTP_HOST`, `SERVER_NAME`, `SERVER_PORT`, `SCRIPT_NAME`) SHOULD stay available to the application in an extension when the middleware rewrites them.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
+    Rule {
+        id: "PROXY-008",
+        level: Must,
+        summary: "A forwarded host is accepted only in the form of a Host value: a registered name of letters, digits, `-`, `.`, `_`, `~` and percent-escapes, an IPv4 address or a bracketed IPv6 address, optionally followed by `:` and a port 1-65535; userinfo, spaces, quotes, paths and empty names are malformed (PROXY-005).",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
     },
     // ---- SRV ----
     Rule {
