@@ -114,8 +114,7 @@ fn main() -> std::io::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "localhost:8000".to_owned());
-    let (host, port) = split_host_port(&addr)?;
-    let server = rgi::simple_server::make_server(host, port, base64_app)?;
+    let server = rgi::simple_server::make_server_at(&addr, base64_app)?;
     println!("Listening on http://{}/", server.server_address());
     // Ctrl-C or SIGTERM: finish in-flight requests, then exit 0.
     let stop = server.shutdown_handle();
@@ -125,17 +124,4 @@ fn main() -> std::io::Result<()> {
     })
     .map_err(std::io::Error::other)?;
     server.serve_forever()
-}
-
-/// Splits `host:port` (`[::1]:8000` too) into its parts.
-fn split_host_port(addr: &str) -> std::io::Result<(&str, u16)> {
-    let bad = || {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("listen address {addr:?} is not HOST:PORT (e.g. localhost:8000)"),
-        )
-    };
-    let (host, port) = addr.rsplit_once(':').ok_or_else(bad)?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    Ok((host, port.parse().map_err(|_| bad())?))
 }

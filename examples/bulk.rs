@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rgi::simple_server::{make_server_with, Config};
+use rgi::simple_server::{make_server_at_with, Config};
 use rgi::util::FileWrapper;
 use rgi::{Body, Environ, StartResponse};
 
@@ -110,14 +110,10 @@ fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let address = args.next().unwrap_or_else(|| "localhost:8000".to_owned());
     let file: Arc<Option<PathBuf>> = Arc::new(args.next().map(PathBuf::from));
-    let (host, port) = address
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-        .ok_or_else(|| std::io::Error::other(format!("expected HOST:PORT, got {address:?}")))?;
     // Uploads of several GiB are the point here: raise the body cap.
     let config = Config::default().access_log(false).max_body_bytes(u64::MAX);
     let app = rgi::app(move |env, start| bulk(file.as_ref().as_ref(), env, start));
-    let server = make_server_with(&host, port, app, config)?;
+    let server = make_server_at_with(&address, app, config)?;
     println!("Listening on http://{}/", server.server_address());
     server.serve_forever()
 }

@@ -9,7 +9,7 @@
 //! Ctrl-C (or SIGTERM) stops it gracefully: no new connections, in-flight
 //! requests finish, exit status 0; a second Ctrl-C exits at once.
 
-use rgi::simple_server::make_server;
+use rgi::simple_server::make_server_at;
 use rgi::{Body, Environ, StartResponse};
 
 pub fn app(environ: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
@@ -34,14 +34,7 @@ fn main() -> std::io::Result<()> {
     let address = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "localhost:8000".to_owned());
-    let (host, port) = address.rsplit_once(':').ok_or_else(|| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, "expected HOST:PORT")
-    })?;
-    let port: u16 = port
-        .parse()
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad port"))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let server = make_server(host, port, rgi::app(app))?;
+    let server = make_server_at(&address, rgi::app(app))?;
     let address = server.server_address();
     println!(
         "Serving HTTP on {} port {} ...",

@@ -10,7 +10,7 @@
 //! to see it. Ctrl-C (or SIGTERM) stops it gracefully: no new connections,
 //! in-flight requests finish, exit status 0; a second Ctrl-C exits at once.
 
-use rgi::simple_server::{make_server_with, Config};
+use rgi::simple_server::{make_server_at_with, Config};
 use rgi::{Body, Environ, StartResponse};
 
 pub fn hello(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
@@ -26,14 +26,8 @@ fn main() -> std::io::Result<()> {
     let address = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "localhost:8000".to_owned());
-    let (host, port) = split_address(&address)?;
     let log = std::env::var("RGI_ACCESS_LOG").is_ok_and(|v| v == "1");
-    let server = make_server_with(
-        &host,
-        port,
-        rgi::app(hello),
-        Config::default().access_log(log),
-    )?;
+    let server = make_server_at_with(&address, rgi::app(hello), Config::default().access_log(log))?;
     eprintln!("Serving HTTP on {} ...", server.server_address());
     stop_on_signal(&server)?;
     server.serve_forever()?;
@@ -53,18 +47,4 @@ fn stop_on_signal(server: &rgi::simple_server::Server) -> std::io::Result<()> {
         stop.shutdown();
     })
     .map_err(std::io::Error::other)
-}
-
-/// `host:port` (IPv6 hosts in brackets) into its parts.
-fn split_address(address: &str) -> std::io::Result<(String, u16)> {
-    let bad = || {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("expected HOST:PORT, got {address:?}"),
-        )
-    };
-    let (host, port) = address.rsplit_once(':').ok_or_else(bad)?;
-    let port = port.parse().map_err(|_| bad())?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    Ok((host.to_owned(), port))
 }

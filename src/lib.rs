@@ -33,6 +33,7 @@ pub mod proxy;
 pub mod rules;
 pub mod simple_server;
 pub mod start_response;
+pub mod status;
 pub mod test;
 pub mod util;
 pub mod validate;

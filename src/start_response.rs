@@ -1,14 +1,16 @@
 //! [`StartResponse`]: how an application gives its status and headers, and
 //! the checks every implementation applies to them.
 
+use crate::status::StatusLine;
 use crate::{Error, Headers};
 
 /// The `start_response` handle passed to
 /// [`Application::call`](crate::Application::call).
 ///
-/// Servers implement it (and so do middleware that need to see or change the
-/// status and headers). An application calls [`start`](Self::start) exactly
-/// once before returning its body. Nothing is transmitted by `start`: the head
+/// An application calls `start` exactly once before returning its body,
+/// with the status (a number such as `200`, a
+/// [`StatusCode`](crate::status::StatusCode), or the string form
+/// `"200 OK"`) and the headers. Nothing is transmitted by `start`: the head
 /// goes out with the first non-empty body bytes, or when the body ends
 /// (START-008).
 ///
@@ -18,24 +20,33 @@ use crate::{Error, Headers};
 /// fn app(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
 ///     let mut headers = Headers::from([("Content-Type", "text/html; charset=utf-8")]);
 ///     headers.add("Cache-Control", "no-store");
-///     start.start("200 OK", headers)?;
+///     start.start(200, headers)?; // or start.start("200 OK", headers)
 ///     Ok(Body::from("<p>hi</p>"))
 /// }
 /// # let _ = rgi::app(app);
 /// ```
+///
+/// Servers implement the trait (and so do middleware that need to see or
+/// change the status and headers): its required methods receive the status
+/// as text, [`start_text`](Self::start_text) and
+/// [`start_error_text`](Self::start_error_text). The `start` and
+/// `start_error` that applications call are defined on
+/// `dyn StartResponse` and forward to them.
 pub trait StartResponse {
-    /// Stores the response status (`"200 OK"`) and headers. Implementations
-    /// check both at once (see [`check_status`] and [`check_headers`]) and
-    /// return the error, so the application can still react. A second call
-    /// returns [`Error::AlreadyStarted`].
-    fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error>;
+    /// Stores the response status (`"200 OK"`) and headers: what
+    /// `start` forwards to. Implementations check both at once (see
+    /// [`check_status`] and [`check_headers`]) and return the error, so the
+    /// application can still react. A second call returns
+    /// [`Error::AlreadyStarted`].
+    fn start_text(&mut self, status: &str, headers: Headers) -> Result<(), Error>;
 
-    /// The error-recovery call (WSGI's `start_response` with `exc_info`):
-    /// replaces the stored status and headers if the head was not sent yet,
-    /// and may be called whether or not `start` was. Once the head has been
-    /// sent it returns [`Error::HeadersAlreadySent`]; the application must
-    /// then return an error so the server aborts the connection (START-007).
-    fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error>;
+    /// The error-recovery call (WSGI's `start_response` with `exc_info`),
+    /// what `start_error` forwards to: replaces the stored status and
+    /// headers if the head was not sent yet, and may be called whether or
+    /// not `start` was. Once the head has been sent it returns
+    /// [`Error::HeadersAlreadySent`]; the application must then return an
+    /// error so the server aborts the connection (START-007).
+    fn start_error_text(&mut self, status: &str, headers: Headers) -> Result<(), Error>;
 
     /// Legacy imperative output: sends the head (if not yet sent) and then
     /// `data`, before `call` returns. Bytes written this way come before any
@@ -45,6 +56,45 @@ pub trait StartResponse {
 
     /// True once the head has been transmitted.
     fn headers_sent(&self) -> bool;
+}
+
+/// `start` and `start_error` as applications call them: on the
+/// `&mut dyn StartResponse` they receive, the status may be a number
+/// (`200` becomes `"200 OK"`), a [`StatusCode`](crate::status::StatusCode)
+/// or the string form (see [`StatusLine`]). They forward the status as
+/// text to the implementation's [`StartResponse::start_text`] and
+/// [`StartResponse::start_error_text`].
+///
+/// ```
+/// use rgi::{Body, Environ, StartResponse};
+///
+/// fn app(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+///     start.start(200, [("Content-Type", "text/plain")].into())?;
+///     Ok(Body::from("hi"))
+/// }
+/// let response = rgi::test::TestClient::new(rgi::app(app)).get("/");
+/// assert_eq!(response.status(), "200 OK");
+/// ```
+impl<'s> dyn StartResponse + 's {
+    /// [`StartResponse::start_text`] with a status given as a number, a
+    /// [`StatusCode`](crate::status::StatusCode) or a string.
+    pub fn start<'a>(
+        &mut self,
+        status: impl Into<StatusLine<'a>>,
+        headers: Headers,
+    ) -> Result<(), Error> {
+        self.start_text(status.into().as_str(), headers)
+    }
+
+    /// [`StartResponse::start_error_text`] with a status given as a number, a
+    /// [`StatusCode`](crate::status::StatusCode) or a string.
+    pub fn start_error<'a>(
+        &mut self,
+        status: impl Into<StatusLine<'a>>,
+        headers: Headers,
+    ) -> Result<(), Error> {
+        self.start_error_text(status.into().as_str(), headers)
+    }
 }
 
 /// The parts of a valid status: its code and reason phrase.

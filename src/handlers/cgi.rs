@@ -504,14 +504,14 @@ impl<'a> CgiStart<'a> {
 }
 
 impl StartResponse for CgiStart<'_> {
-    fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         if self.status.is_some() || self.sent {
             return Err(Error::AlreadyStarted);
         }
         self.store(status, headers)
     }
 
-    fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_error_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         if self.sent {
             return Err(Error::HeadersAlreadySent);
         }

@@ -452,7 +452,7 @@ impl<'a, S: Stream> Responder<'a, S> {
 }
 
 impl<S: Stream> StartResponse for Responder<'_, S> {
-    fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         // START-005, START-006: one `start` per call, even a refused one;
         // after a refusal only `start_error` can record a response.
         if self.start_called || self.status.is_some() {
@@ -462,7 +462,7 @@ impl<S: Stream> StartResponse for Responder<'_, S> {
         self.store(status, headers)
     }
 
-    fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_error_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         if self.head_sent {
             return Err(Error::HeadersAlreadySent);
         }

@@ -255,7 +255,23 @@ where
 /// see [`Server::server_address`]) that serves `app` with the default
 /// [`Config`]. Like wsgiref's, it binds at once; run it with
 /// [`Server::serve_forever`] or [`Server::handle_request`]. An empty `host`
-/// means every IPv4 interface.
+/// means every IPv4 interface. [`make_server_at`] takes one `"host:port"`
+/// string instead.
+///
+/// A closure must be wrapped in [`rgi::app`](crate::app): the compiler
+/// cannot infer a bare closure's argument types from the `Application`
+/// bound (error E0282, "type annotations needed"):
+///
+/// ```no_run
+/// use rgi::simple_server::make_server;
+///
+/// let server = make_server("localhost", 8000, rgi::app(|_env, start| {
+///     start.start(200, [("Content-Type", "text/plain")].into())?;
+///     Ok(rgi::Body::from("hi"))
+/// }))?;
+/// server.serve_forever()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn make_server(host: &str, port: u16, app: impl Application) -> io::Result<Server> {
     make_server_with(host, port, app, Config::default())
 }
@@ -268,6 +284,63 @@ pub fn make_server_with(
     config: Config,
 ) -> io::Result<Server> {
     Server::bind(host, port, Arc::new(app), config)
+}
+
+/// Creates a server listening on `address`, written `"host:port"`
+/// (`"localhost:8000"`, `"0.0.0.0:80"`, `"[::1]:8080"`, `":8000"` for every
+/// IPv4 interface): [`make_server`] for a command-line argument.
+///
+/// ```
+/// use rgi::simple_server::{demo_app, make_server_at};
+///
+/// let server = make_server_at("127.0.0.1:0", rgi::app(demo_app))?;
+/// assert!(server.server_address().ip().is_loopback());
+/// assert!(make_server_at("localhost", rgi::app(demo_app)).is_err()); // no port
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn make_server_at(address: &str, app: impl Application) -> io::Result<Server> {
+    make_server_at_with(address, app, Config::default())
+}
+
+/// [`make_server_at`] with a [`Config`].
+pub fn make_server_at_with(
+    address: &str,
+    app: impl Application,
+    config: Config,
+) -> io::Result<Server> {
+    let (host, port) = split_address(address)?;
+    make_server_with(host, port, app, config)
+}
+
+/// Splits `"host:port"` into its parts: IPv6 hosts in brackets
+/// (`"[::1]:8080"`), an empty host for every interface (`":8000"`).
+///
+/// ```
+/// use rgi::simple_server::split_address;
+/// assert_eq!(split_address("localhost:8000").unwrap(), ("localhost", 8000));
+/// assert_eq!(split_address("[::1]:80").unwrap(), ("::1", 80));
+/// assert!(split_address("localhost").is_err());
+/// assert!(split_address("::1:80").is_err()); // IPv6 needs brackets
+/// ```
+pub fn split_address(address: &str) -> io::Result<(&str, u16)> {
+    let bad = |why: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("listen address {address:?} {why}; write HOST:PORT, e.g. localhost:8000 or [::1]:8000"),
+        )
+    };
+    let (host, port) = address.rsplit_once(':').ok_or_else(|| bad("has no port"))?;
+    let port = port
+        .parse()
+        .map_err(|_| bad("does not end in a port number (0-65535)"))?;
+    let host = match host.strip_prefix('[') {
+        Some(inner) => inner
+            .strip_suffix(']')
+            .ok_or_else(|| bad("opens a bracket it does not close"))?,
+        None if host.contains(':') => return Err(bad("has an IPv6 host without brackets")),
+        None => host,
+    };
+    Ok((host, port))
 }
 
 /// The demo application, like wsgiref's: `Hello world!`, an empty line, then

@@ -53,14 +53,14 @@ pub struct RecordingStart {
 }
 
 impl StartResponse for RecordingStart {
-    fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         if self.status.is_some() {
             return Err(Error::AlreadyStarted);
         }
-        self.start_error(status, headers)
+        self.start_error_text(status, headers)
     }
 
-    fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_error_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         if self.sent {
             return Err(Error::HeadersAlreadySent);
         }

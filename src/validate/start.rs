@@ -344,7 +344,7 @@ impl CheckedStart<'_> {
 }
 
 impl StartResponse for CheckedStart<'_> {
-    fn start(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         let head = check_head(status, &headers);
         let second = {
             let mut state = self.ex.lock();
@@ -382,7 +382,7 @@ impl StartResponse for CheckedStart<'_> {
         result
     }
 
-    fn start_error(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
+    fn start_error_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
         let head = check_head(status, &headers);
         if head.code.is_some_and(|code| code < 400) {
             self.ex.emit(app(

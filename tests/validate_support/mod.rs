@@ -146,12 +146,12 @@ pub struct LaxStart {
 }
 
 impl StartResponse for LaxStart {
-    fn start(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
+    fn start_text(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
         self.status = Some(status.to_owned());
         self.sent |= self.eager;
         Ok(())
     }
-    fn start_error(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
+    fn start_error_text(&mut self, status: &str, _headers: Headers) -> Result<(), Error> {
         self.status = Some(status.to_owned());
         Ok(())
     }
@@ -175,10 +175,10 @@ impl StartResponse for LaxStart {
 pub struct WrongRefusal;
 
 impl StartResponse for WrongRefusal {
-    fn start(&mut self, _status: &str, _headers: Headers) -> Result<(), Error> {
+    fn start_text(&mut self, _status: &str, _headers: Headers) -> Result<(), Error> {
         Err(Error::NotStarted)
     }
-    fn start_error(&mut self, _status: &str, _headers: Headers) -> Result<(), Error> {
+    fn start_error_text(&mut self, _status: &str, _headers: Headers) -> Result<(), Error> {
         Err(Error::NotStarted)
     }
     fn write(&mut self, _data: &[u8]) -> Result<(), Error> {
