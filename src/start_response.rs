@@ -73,7 +73,7 @@ pub trait StartResponse {
 ///     Ok(Body::from("hi"))
 /// }
 /// let response = rgi::test::TestClient::new(rgi::app(app)).get("/");
-/// assert_eq!(response.status(), "200 OK");
+/// assert_eq!((response.status(), response.reason()), (200, "OK"));
 /// ```
 impl<'s> dyn StartResponse + 's {
     /// [`StartResponse::start_text`] with a status given as a number, a
