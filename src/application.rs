@@ -14,7 +14,7 @@ pub type AppError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// A web application: called once per request, from many threads at once.
 ///
 /// `call` receives the request as an [`Environ`] and a [`StartResponse`]
-/// handle. It must call [`StartResponse::start`] (once) with the status and
+/// handle. It must call [`start`](StartResponse) (once) with the status and
 /// headers and then return the response [`Body`]. Per-application state lives
 /// in `self`; the server shares one value between all its threads, which is
 /// why applications are `Send + Sync + 'static` (APP-002).

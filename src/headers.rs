@@ -15,7 +15,7 @@ pub type HeaderText = Cow<'static, str>;
 /// Names compare ASCII-case-insensitively (HDR-004); their spelling and
 /// order are kept on output (HDR-007).
 /// Duplicates are allowed and keep their order. This is the type passed to
-/// [`StartResponse::start`](crate::StartResponse::start).
+/// [`start`](crate::StartResponse).
 ///
 /// It does what Python's `wsgiref.headers.Headers` does, in Rust form:
 ///
@@ -44,7 +44,7 @@ pub type HeaderText = Cow<'static, str>;
 /// * Adding and setting never fail. wsgiref refuses control characters as
 ///   each field is set; here the whole list is checked by
 ///   [`validate`](Self::validate), which is the check that
-///   [`StartResponse::start`](crate::StartResponse::start) runs anyway, so
+///   [`start`](crate::StartResponse) runs anyway, so
 ///   the hot path stays cheap and a bad field is still refused before
 ///   anything is sent.
 /// * Serialised bytes are UTF-8, not ISO-8859-1 (see [`to_bytes`](Self::to_bytes)).
@@ -222,7 +222,7 @@ impl Headers {
         self.fields.iter().map(|(_, v)| v.as_ref())
     }
 
-    /// Checks every field the way [`StartResponse::start`](crate::StartResponse::start)
+    /// Checks every field the way [`start`](crate::StartResponse)
     /// will (see [`check_headers`](crate::start_response::check_headers)):
     /// names are tokens, values have no control character but tab, no
     /// hop-by-hop or `Status` field, and `Content-Length` is a number (the

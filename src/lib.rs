@@ -7,7 +7,7 @@
 //!
 //! An application is anything that implements [`Application`]: it gets the
 //! request as an [`Environ`], gives its status and headers to
-//! [`StartResponse::start`], and returns a [`Body`].
+//! [`start`](StartResponse), and returns a [`Body`].
 //!
 //! ```
 //! use rgi::{Body, Environ, StartResponse};
