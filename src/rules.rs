@@ -1315,7 +1315,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-004",
         level: Must,
-        summary: "A header section with obs-fold (a line that begins with space or tab), whitespace between a field name and its colon, a bare CR, a NUL or other control character except tab in a value, or an invalid field name gets 400 and the connection is closed.",
+        summary: "A header section with obs-fold (a line that begins with space or tab), whitespace between a field name and its colon, a bare CR, a line ending in a bare LF (which RFC 9112 section 2.2 lets a recipient accept and rgi does not), a NUL or other control character except tab in a value, or an invalid field name gets 400 and the connection is closed.",
         enforced_by: Server,
     },
     Rule {
@@ -1441,7 +1441,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-025",
         level: Must,
-        summary: "An HTTP/1.1 connection stays open after a response unless the request or the server says `Connection: close`; an HTTP/1.0 connection closes after the response unless the request said `Connection: keep-alive` and the response's end is known without closing (it has a Content-Length or no body), in which case the server answers `Connection: keep-alive`; the Connection header is a comma-separated list of case-insensitive tokens.",
+        summary: "An HTTP/1.1 connection stays open after a response unless the request or the server says `Connection: close`; an HTTP/1.0 connection closes after the response unless the request said `Connection: keep-alive`, the server chooses to honour it (RFC 9112 section 9.3 leaves that to the recipient; `simple_server` does) and the response's end is known without closing (it has a Content-Length or no body), in which case the server answers `Connection: keep-alive`; the Connection header is a comma-separated list of case-insensitive tokens.",
         enforced_by: Server,
     },
     Rule {
@@ -1453,7 +1453,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-027",
         level: Must,
-        summary: "Pipelined requests are handled one at a time in the order received, and their responses are sent in that order; bytes read ahead are kept for the next request.",
+        summary: "Pipelined requests are handled one at a time in the order received, and their responses are sent in that order; bytes read ahead are kept for the next request, unless the connection closes after this response (HTTP-033).",
         enforced_by: Server,
     },
     Rule {
@@ -1472,6 +1472,24 @@ pub static RULES: &[Rule] = &[
         id: "HTTP-030",
         level: Should,
         summary: "A server SHOULD answer 501 to a request whose method is longer than its method limit (RFC 9112 section 3: longer than any method it implements), closing the connection; the limit is documented with the others (HTTP-008).",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "HTTP-031",
+        level: Must,
+        summary: "A server that closes a connection closes it in stages (RFC 9112 section 9.6): it sends the whole response, closes its write side, then reads and discards what the client still sends until the client closes, a byte limit is reached or a deadline passes (HTTP-032), and only then closes fully; closing at once with unread input would let the TCP stack reset the connection and erase a response the client has not read yet.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "HTTP-032",
+        level: Should,
+        summary: "An unread request body is dealt with in two tiers: up to a small keep-alive drain limit it is read and discarded and the connection reused (INPUT-010; `simple_server`: `max_drain_bytes`, 64 KiB); beyond it the response carries `Connection: close` (HTTP-026) and the staged close (HTTP-031) SHOULD discard at least as much as the largest request body a proxy in front of the server forwards; a server makes that amount and the deadline deployment settings (`simple_server`: `max_linger_bytes`, 16 MiB, and `linger_timeout`, 2 s).",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "HTTP-033",
+        level: Must,
+        summary: "After the response to a request that carried the \"close\" connection option, or any response after which the server decided to close, the server processes no further request on that connection (RFC 9112 section 9.6): bytes it has already read ahead (HTTP-027) are discarded unparsed.",
         enforced_by: Server,
     },
 ];

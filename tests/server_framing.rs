@@ -648,6 +648,71 @@ fn the_too_large_read_error_is_named() {
     );
 }
 
+/// Sends a `len`-byte Content-Length upload that the application never
+/// reads, the whole body before reading the answer, as a proxy does; returns
+/// the response and whether every body byte was accepted.
+fn unread_upload(config: rgi::simple_server::Config, len: usize) -> (Response, bool) {
+    let server = start_with(
+        rgi::app(|_env: &mut Environ, start: &mut dyn StartResponse| {
+            start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+            Ok(Body::from("ignored your upload\n"))
+        }),
+        config,
+    );
+    let mut c = server.connect();
+    c.send(format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\n\r\n").as_bytes());
+    let mut writer = c.reader.get_ref().try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let block = vec![b'x'; 64 * 1024];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(block.len());
+            std::io::Write::write_all(&mut writer, &block[..n])?;
+            left -= n;
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    let r = c.response();
+    let sent = sender.join().unwrap();
+    (r, sent.is_ok())
+}
+
+/// HTTP-031, HTTP-032, HTTP-026 (RFC 9112 9.6): an unread body over the
+/// keep-alive drain limit is announced with Connection: close, and the
+/// staged close (FIN, then discarding up to `max_linger_bytes`) swallows the
+/// rest, so a client that sends a 24 MiB body before reading sees no reset
+/// (behind nginx, a reset made it answer 502 and mark the backend down).
+#[test]
+fn an_unread_large_body_is_discarded_during_the_staged_close() {
+    let (r, all_sent) = unread_upload(test_config().max_linger_bytes(32 << 20), 24 << 20);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "ignored your upload\n");
+    assert!(r.closes(), "HTTP-026: the close is announced");
+    assert!(all_sent, "HTTP-031: the body was cut off by a reset");
+    // The default covers the nginx case of a 4 MiB upload (HTTP-032).
+    let defaults = rgi::simple_server::Config::default();
+    assert_eq!(defaults.get_max_linger_bytes(), 16 << 20);
+    let (r, all_sent) = unread_upload(test_config(), 4 << 20);
+    assert_eq!(r.status, 200);
+    assert!(all_sent);
+}
+
+/// HTTP-033 (RFC 9112 9.6): after a request with "Connection: close" the
+/// server processes no further request on the connection, even one it has
+/// already read ahead (HTTP-027): the pipelined second request is never
+/// answered and never reaches the application.
+#[test]
+fn no_request_is_processed_after_connection_close() {
+    let (server, calls) = counting_server();
+    let mut c = server.connect();
+    c.send(b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    let r = c.response();
+    assert_eq!(r.text(), "GET /a ");
+    assert!(r.closes());
+    assert!(c.is_closed(), "nothing follows the first response");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
 /// HTTP-014: malformed chunked framing fails the read; 400, close.
 #[test]
 fn malformed_chunked_bodies_are_400() {

@@ -26,6 +26,8 @@ pub struct Config {
     pub(crate) max_method_bytes: usize,
     pub(crate) max_body_bytes: u64,
     pub(crate) max_drain_bytes: u64,
+    pub(crate) max_linger_bytes: u64,
+    pub(crate) linger_timeout: Duration,
     pub(crate) max_chunk_ext_bytes: u64,
     pub(crate) max_trailer_bytes: u64,
     pub(crate) head_timeout: Duration,
@@ -50,6 +52,8 @@ impl Default for Config {
             max_method_bytes: 32,
             max_body_bytes: 1 << 30,
             max_drain_bytes: 64 * 1024,
+            max_linger_bytes: 16 << 20,
+            linger_timeout: Duration::from_secs(2),
             max_chunk_ext_bytes: 16 * 1024,
             max_trailer_bytes: 16 * 1024,
             head_timeout: Duration::from_secs(10),
@@ -121,6 +125,17 @@ setters! {
     /// server reads and discards to keep the connection; beyond this it
     /// closes the connection instead. Default 64 KiB.
     max_drain_bytes / get_max_drain_bytes: u64,
+    /// When the server closes a connection, how many bytes the client still
+    /// sends (the unread rest of a request body among them) it reads and
+    /// discards after closing its own side, so that the close does not
+    /// reset the connection and erase the response (HTTP-031, HTTP-032).
+    /// Behind a proxy, set it to at least the largest request body the
+    /// proxy forwards: a proxy whose upload is cut off by a reset reports a
+    /// failed backend (nginx: 502). Default 16 MiB.
+    max_linger_bytes / get_max_linger_bytes: u64,
+    /// How long that staged close may last in all before the connection is
+    /// closed fully (HTTP-032). Default 2 s.
+    linger_timeout / get_linger_timeout: Duration,
     /// The most chunk-extension bytes a chunked body may carry in total.
     /// Default 16 KiB.
     max_chunk_ext_bytes / get_max_chunk_ext_bytes: u64,

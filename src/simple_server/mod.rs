@@ -38,12 +38,17 @@
 //!   or `Transfer-Encoding: chunked` (strict decoder). The application reads
 //!   them through `rgi.input`, which ends at the body's end; what it leaves
 //!   unread is drained (up to [`Config::max_drain_bytes`]) or the connection
-//!   is closed.
+//!   is closed, in stages: after the response the server closes its write
+//!   side and discards what the client still sends (up to
+//!   [`Config::max_linger_bytes`], within [`Config::linger_timeout`]), so
+//!   that a client or proxy still uploading sees no reset (HTTP-031).
 //! * Bad requests get a status and the connection is closed: 400 (malformed
-//!   head or framing, an HTTP/1.1 request without exactly one `Host`), 408
-//!   (head too slow), 413, 414, 417, 431, 501 (transfer coding), 505.
+//!   head or framing, a repeated or invalid `Host`, an HTTP/1.1 request
+//!   without `Host`), 408 (head too slow), 413, 414, 417, 431, 501 (transfer
+//!   coding, over-long method), 505. `HTTP/1.2` and later 1.x are served as
+//!   HTTP/1.1.
 //! * Responses: `Content-Length` when the length is known, chunked on
-//!   HTTP/1.1 otherwise, close-delimited on HTTP/1.0; no body for HEAD, 1xx,
+//!   HTTP/1.1 otherwise, close-delimited on HTTP/1.0; no body for HEAD,
 //!   204 and 304; `Date` and `Server` added; `Connection: close` when the
 //!   server closes. Pipelined responses are written together.
 //! * An application error or panic: `500` if nothing was sent, otherwise
@@ -94,8 +99,10 @@
 //! # Limits and timeouts (HTTP-008)
 //!
 //! Every limit is a [`Config`] setting; the defaults: request target 8 KiB
-//! (414), head 64 KiB and 100 fields (431), body 1 GiB (413), unread body
-//! drained up to 64 KiB, chunk extensions and trailers 16 KiB each; 10 s
+//! (414), method 32 bytes (501), head 64 KiB and 100 fields (431), body
+//! 1 GiB (413), unread body drained up to 64 KiB to keep the connection and
+//! up to 16 MiB within 2 s while closing, chunk extensions and trailers
+//! 16 KiB each; 10 s
 //! for a whole head (408), 30 s per body read and per write, 60 s idle
 //! keep-alive; 4096 connections (one thread each, 256 KiB stacks), 5 s for
 //! in-flight requests at shutdown.

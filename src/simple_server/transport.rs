@@ -319,30 +319,31 @@ impl<S: Stream> Transport<S> {
         }
     }
 
-    /// Closes the connection gracefully: our side first (FIN), then reads
-    /// and discards what the client still sends, for a short while, so
-    /// that closing with unread input does not reset the connection and
-    /// destroy the response before the client has read it ("lingering
-    /// close").
+    /// Closes the connection in stages (HTTP-031, RFC 9112 §9.6): our side
+    /// first (FIN), then reads and discards what the client still sends —
+    /// the unread rest of a request body among it — until the client
+    /// closes, `max_linger_bytes` were discarded or `linger_timeout` passed
+    /// (HTTP-032), so that closing with unread input does not reset the
+    /// connection and destroy the response before the client has read it.
     pub fn close(&mut self) {
         let _ = self.flush();
         self.stream.close_write();
         if self.peer_closed || !self.stream.has_timeouts() {
             return;
         }
-        let deadline = std::time::Instant::now() + Duration::from_millis(500);
-        if self.rbuf.len() < 4096 {
-            self.rbuf.resize(4096, 0);
+        let deadline = std::time::Instant::now() + self.config.linger_timeout;
+        if self.rbuf.len() < 64 * 1024 {
+            self.rbuf.resize(64 * 1024, 0);
         }
-        let mut discarded = 0usize;
-        while discarded < 1 << 20 {
+        let mut discarded = 0u64;
+        while discarded < self.config.max_linger_bytes {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() || self.read_timeout(Some(left)).is_err() {
                 break;
             }
             match self.stream.read(&mut self.rbuf) {
                 Ok(0) => break,
-                Ok(n) => discarded += n,
+                Ok(n) => discarded += n as u64,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => break,
             }
