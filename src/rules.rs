@@ -230,7 +230,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-004",
         level: Must,
-        summary: "`SCRIPT_NAME` is always present; it is either empty or begins with \"/\", and it is never exactly \"/\".",
+        summary: "`SCRIPT_NAME` is always present; it is either empty or begins with \"/\"; as a server provides it, it is never exactly \"/\" (an application at the root gets \"\" and the \"/\" is in `PATH_INFO`), while a middleware's `shift_path_info` may produce \"/\" (URL-008, MW-005), which applications accept.",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -260,7 +260,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-009",
         level: Must,
-        summary: "`CONTENT_LENGTH` is present exactly when the request body is delimited by a valid Content-Length header; its value is the body length in ASCII decimal digits, nothing else.",
+        summary: "`CONTENT_LENGTH` is present exactly when the length of the request body is known before the application reads it: the value of a valid Content-Length header, or the decoded length of a chunked body that the server read completely before the call (INPUT-004; what RFC 3875 section 4.2 asks of a CGI gateway); its value is the body length in ASCII decimal digits, nothing else.",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -290,7 +290,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-014",
         level: Must,
-        summary: "`REQUEST_URI` is always present: the request target exactly as it appeared on the request line, path and query, not decoded, so that an application can still tell \"%2F\" from \"/\".",
+        summary: "`REQUEST_URI` is always present: the request target exactly as it appeared on the request line, not decoded (the path and query of an origin-form target; the whole URI, scheme and authority included, of an absolute-form one; \"*\" for asterisk-form), so that an application can still tell \"%2F\" from \"/\".",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -302,7 +302,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-016",
         level: Must,
-        summary: "`url_scheme()` is \"http\" or \"https\": the scheme of the request as the server received it (a server behind a TLS-terminating proxy reports the scheme it is configured to trust).",
+        summary: "`url_scheme()` is \"http\" or \"https\": the scheme of the request as the server received it (a server behind a TLS-terminating proxy reports the scheme it is configured to trust); the scheme of an absolute-form target does not change it.",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -332,7 +332,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ENV-021",
         level: Must,
-        summary: "`input_terminated()` is true exactly when the request has a body whose length is not given in advance (a chunked body): the application reads the input until EOF; when it is true, `CONTENT_LENGTH` is absent.",
+        summary: "`input_terminated()` is true exactly when the application gets a body whose length is not given in advance (a chunked body that the server passes on as it arrives): the application reads the input until EOF; when it is true, `CONTENT_LENGTH` is absent.",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -349,8 +349,8 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "ENV-024",
-        level: Should,
-        summary: "`REMOTE_ADDR` SHOULD be present: the IP address of the peer in text form (IPv6 without brackets); it is the immediate peer, which may be a proxy.",
+        level: Must,
+        summary: "`REMOTE_ADDR` is always present (RFC 3875 section 4.1.8): the IP address of the peer in text form (IPv6 without brackets); it is the immediate peer, which may be a proxy; a server without a network peer (a test client) gives the address it stands for, such as \"127.0.0.1\".",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -361,14 +361,14 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "ENV-026",
-        level: Should,
-        summary: "`GATEWAY_INTERFACE` SHOULD be present with the value \"CGI/1.1\".",
+        level: Must,
+        summary: "`GATEWAY_INTERFACE` is always present with the value \"CGI/1.1\" (RFC 3875 section 4.1.4).",
         enforced_by: ServerAndValidator,
     },
     Rule {
         id: "ENV-027",
-        level: Should,
-        summary: "`SERVER_SOFTWARE` SHOULD be present: the server's product name and version, such as \"rgi-simple/0.1\".",
+        level: Must,
+        summary: "`SERVER_SOFTWARE` is always present (RFC 3875 section 4.1.17): the server's product name and version, such as \"rgi-simple/0.1\".",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -471,7 +471,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "TEXT-006",
         level: Must,
-        summary: "A request target with bytes outside the characters RFC 3986 allows (for example raw bytes of 0x80 or above) is either refused with 400 or passed to the application unchanged; a server never substitutes or drops such bytes.",
+        summary: "Every server handles the bytes of a request target that RFC 3986 does not allow in the same way: bytes of 0x80 and above that form UTF-8, and the printable ASCII characters RFC 3986 excludes (`\"`, `<`, `>`, `\\`, `^`, `` ` ``, `{`, `|`, `}`), which clients send raw, are passed to the application unchanged; controls, space, DEL, \"#\" and bytes of 0x80 and above that are not UTF-8 get 400 (HTTP-001); a server never substitutes or drops such bytes.",
         enforced_by: Server,
     },
     Rule {
@@ -677,7 +677,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HDR-009",
         level: Should,
-        summary: "A 304 response SHOULD NOT carry Content-Type, and carries Content-Length only when it equals the length a 200 response to the same request would have.",
+        summary: "A 304 response SHOULD NOT carry Content-Type (RFC 9110 section 15.4.5: a 304 carries only the metadata a 200 would update); its Content-Length follows HDR-021.",
         enforced_by: Validator,
     },
     Rule {
@@ -700,8 +700,8 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "HDR-013",
-        level: Should,
-        summary: "A field that takes a single value (Content-Type, Location, ETag, Last-Modified, Date, Expires) SHOULD NOT appear more than once.",
+        level: Must,
+        summary: "A field that takes a single value (Content-Type, Location, ETag, Last-Modified, Date, Expires) MUST NOT appear more than once in a response (RFC 9110 section 5.3: only fields defined as comma-separated lists, and Set-Cookie, may repeat).",
         enforced_by: Validator,
     },
     Rule {
@@ -746,6 +746,12 @@ pub static RULES: &[Rule] = &[
         summary: "An application MAY give Date and Server headers; a server then sends them as given instead of its own.",
         enforced_by: Server,
     },
+    Rule {
+        id: "HDR-021",
+        level: Must,
+        summary: "A Content-Length in a response to HEAD or in a 304 response equals the length of the content that the response to GET, or the 200 response, to the same request would have (RFC 9110 section 8.6); an application that does not know that length leaves Content-Length out.",
+        enforced_by: NotCheckable("the validator sees one response and not the one a GET or a 200 to the same request would have"),
+    },
     // ---- BODY ----
     Rule {
         id: "BODY-001",
@@ -762,7 +768,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "BODY-003",
         level: Must,
-        summary: "If the response declares Content-Length, the bytes passed to `write` plus the bytes of the body add up to exactly that length (except for HEAD requests and 304 responses, which send no body).",
+        summary: "If the response declares Content-Length, the bytes passed to `write` plus the bytes of the body add up to exactly that length (except for HEAD requests and 304 responses, which send no body and whose Content-Length follows HDR-021).",
         enforced_by: Validator,
     },
     Rule {
@@ -798,7 +804,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "BODY-009",
         level: Must,
-        summary: "When the application gave no Content-Length and called no `write`, a server computes Content-Length for a body of known length, except in a response to HEAD.",
+        summary: "When the application gave no Content-Length and called no `write`, a server computes Content-Length for a body of known length, except in a response to HEAD and in 1xx, 204 and 304 responses, which get none (HTTP-021).",
         enforced_by: Server,
     },
     Rule {
@@ -889,7 +895,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "INPUT-001",
         level: Must,
-        summary: "A read from `environ.input()` never returns bytes past the end of the request body: at the end it returns `Ok(0)` (EOF), and every later read returns `Ok(0)` at once without blocking.",
+        summary: "A read from `environ.input()` never returns bytes past the end of the request body: at the end it returns `Ok(0)` (EOF), and every later read while the response is not finished returns `Ok(0)` at once without blocking; once the response has finished (its body dropped), INPUT-007 applies instead.",
         enforced_by: ServerAndValidator,
     },
     Rule {
@@ -998,7 +1004,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "ERRS-007",
         level: Should,
-        summary: "Text written with one `write_all` call SHOULD reach the destination in one piece, not interleaved with text from concurrent requests.",
+        summary: "Text written with one `write_all` call, and a line written with several writes up to its newline (as `writeln!` and `write!` do), SHOULD reach the destination in one piece, not interleaved with text from concurrent requests.",
         enforced_by: Server,
     },
     Rule {

@@ -123,3 +123,47 @@ fn simple_server_flags_say_threads_in_one_process() {
         "multithread=true multiprocess=false run_once=false"
     );
 }
+
+/// TEXT-006, HTTP-001: target bytes RFC 3986 does not allow are handled the
+/// same way everywhere: UTF-8 and the printable ASCII characters clients
+/// send raw (`"<>\^`{|}`) pass unchanged; controls, DEL, "#" and bytes that
+/// are not UTF-8 get 400.
+#[test]
+fn target_bytes_outside_rfc3986_are_passed_or_refused_as_specified() {
+    let server = start(key_bytes("REQUEST_URI"));
+    for target in [&b"/caf\xc3\xa9"[..], b"/a|b{c}^d", b"/q?x=\"<>\\`"] {
+        let mut raw = b"GET ".to_vec();
+        raw.extend_from_slice(target);
+        raw.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+        let r = request(server.addr, &raw);
+        assert_eq!(r.status, 200, "{}", target.escape_ascii());
+        assert_eq!(r.body, target);
+    }
+    for target in [&b"/caf\xe9"[..], b"/\xff", b"/a\x7fb", b"/a\x01b", b"/a#b"] {
+        let mut raw = b"GET ".to_vec();
+        raw.extend_from_slice(target);
+        raw.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+        let r = request(server.addr, &raw);
+        assert_eq!(r.status, 400, "{}", target.escape_ascii());
+    }
+}
+
+/// ENV-014, ENV-016: an absolute-form target is REQUEST_URI whole (scheme
+/// and authority included), and its scheme does not change url_scheme().
+#[test]
+fn an_absolute_form_target_is_request_uri_whole_and_keeps_the_scheme() {
+    let server = start(rgi::app(|env, start| {
+        let out = format!(
+            "{} {}",
+            env.get_str("REQUEST_URI").unwrap_or("-"),
+            env.url_scheme()
+        );
+        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+        Ok(Body::from(out))
+    }));
+    let r = request(
+        server.addr,
+        b"GET https://h.example/p%2Fq?x=1 HTTP/1.1\r\nHost: h.example\r\n\r\n",
+    );
+    assert_eq!(r.text(), "https://h.example/p%2Fq?x=1 http");
+}

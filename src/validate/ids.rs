@@ -93,7 +93,6 @@ pub(crate) const MW_FAILURE: &str = "MW-015";
 pub(crate) const ADVICE: &[&str] = &[
     HDR_VALUE_SPACE,
     HDR_VALUE_ASCII,
-    HDR_SINGLE,
     HDR_LOCATION,
     HDR_REDIRECT,
     HDR_ETAG,

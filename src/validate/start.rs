@@ -572,6 +572,17 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_single_valued_field_is_an_error() {
+        // HDR-013 is a MUST NOT (RFC 9110 5.3), so its finding is an error.
+        let head = check_head("200 OK", &Headers::from([PLAIN, PLAIN]));
+        let finding = head.other.iter().find(|f| f.rule == ids::HDR_SINGLE);
+        assert_eq!(
+            finding.map(|f| f.severity),
+            Some(crate::validate::Severity::Error)
+        );
+    }
+
+    #[test]
     fn finding_messages_say_what_and_how() {
         let head = check_head("200 OK", &Headers::from([("Connection", "close")]));
         let text = head.refused[0].to_string();
