@@ -147,31 +147,44 @@ impl Headers {
     }
 
     /// Appends a field whose value is built from a main value and
-    /// parameters, like `attachment; filename="report.pdf"` (wsgiref's
+    /// parameters, like `attachment; filename="my report.pdf"` (wsgiref's
     /// `Headers.add_header`, H-13).
     ///
     /// The parts are joined with `"; "`:
     /// * `value` comes first when it is `Some` (even `Some("")`, which gives
     ///   an empty first part, as in wsgiref);
     /// * then each parameter in order, its name with every `_` turned into
-    ///   `-` (so Rust-friendly names like `"filename_star"` work);
+    ///   `-` (so Rust-friendly names like `"max_age"` work);
     /// * a parameter whose value is `None` or `Some("")` is written as its
     ///   bare name (`inline`, `HttpOnly`);
-    /// * any other parameter is written `name="value"`, always quoted, with
-    ///   `\` and `"` inside the value escaped by a backslash.
+    /// * any other parameter is written `name=value`, and the value is
+    ///   quoted only when it needs it (the rule of wsgiref's `_formatparam`
+    ///   without its `quote=1` default, made exact): a value that is an
+    ///   RFC 9110 token stays bare (`charset=utf-8`), any other ASCII value
+    ///   becomes a quoted string with `\` and `"` escaped
+    ///   (`filename="my report.pdf"`);
+    /// * a value with characters outside ASCII is written in the RFC 8187
+    ///   extended form, `name*=UTF-8''caf%C3%A9.txt`, which is how
+    ///   `Content-Disposition` (RFC 6266) carries a UTF-8 file name;
+    /// * for `Set-Cookie` the attributes are RFC 6265 `cookie-av`s, whose
+    ///   values are never quoted (`Path=/; HttpOnly; SameSite=Lax`: quotes
+    ///   would become part of the path). Such a value must not contain `;`
+    ///   (nor control characters, which [`validate`](Self::validate)
+    ///   refuses).
     ///
     /// Existing fields of the same name are kept (this appends, like
     /// [`add`](Self::add)). Nothing is checked here: call
     /// [`validate`](Self::validate) (or let `start` do it) to refuse control
-    /// characters. Values must already be encoded: no RFC 2231/2047 encoding
-    /// is done.
+    /// characters.
     ///
     /// ```
     /// use rgi::Headers;
     /// let mut headers = Headers::new();
     /// headers.add_header("Content-Disposition", Some("attachment"), &[("filename", Some("bud.gif"))]);
+    /// headers.add_header("Set-Cookie", Some("id=42"), &[("Path", Some("/")), ("HttpOnly", None), ("SameSite", Some("Lax"))]);
     /// headers.add_header("X-Flags", None, &[("no_cache", None), ("level", Some(r#"say "hi""#))]);
-    /// assert_eq!(headers.get("content-disposition"), Some(r#"attachment; filename="bud.gif""#));
+    /// assert_eq!(headers.get("content-disposition"), Some("attachment; filename=bud.gif"));
+    /// assert_eq!(headers.get("set-cookie"), Some("id=42; Path=/; HttpOnly; SameSite=Lax"));
     /// assert_eq!(headers.get("x-flags"), Some(r#"no-cache; level="say \"hi\"""#));
     /// ```
     pub fn add_header(
@@ -180,36 +193,24 @@ impl Headers {
         value: Option<&str>,
         params: &[(&str, Option<&str>)],
     ) {
-        let mut built = String::new();
-        let mut first = true;
-        let mut separate = |built: &mut String| {
-            if !first {
-                built.push_str("; ");
-            }
-            first = false;
-        };
+        let name = name.into();
+        let cookie = name.eq_ignore_ascii_case("set-cookie");
+        let mut parts: Vec<String> = Vec::with_capacity(params.len() + 1);
         if let Some(value) = value {
-            separate(&mut built);
-            built.push_str(value);
+            parts.push(value.to_owned());
         }
         for &(param, param_value) in params {
-            separate(&mut built);
-            built.extend(param.chars().map(|c| if c == '_' { '-' } else { c }));
-            match param_value {
-                None | Some("") => {}
-                Some(param_value) => {
-                    built.push_str("=\"");
-                    for c in param_value.chars() {
-                        if c == '\\' || c == '"' {
-                            built.push('\\');
-                        }
-                        built.push(c);
-                    }
-                    built.push('"');
-                }
-            }
+            let param: String = param
+                .chars()
+                .map(|c| if c == '_' { '-' } else { c })
+                .collect();
+            parts.push(match param_value {
+                None | Some("") => param,
+                Some(v) if cookie => format!("{param}={v}"),
+                Some(v) => format_param(&param, v),
+            });
         }
-        self.fields.push((name.into(), Cow::Owned(built)));
+        self.fields.push((name, Cow::Owned(parts.join("; "))));
     }
 
     /// The names of the fields, in order, duplicates included (H-11).
@@ -320,31 +321,69 @@ impl fmt::Display for Headers {
     }
 }
 
-impl<const N: usize> From<[(&'static str, &'static str); N]> for Headers {
-    fn from(fields: [(&'static str, &'static str); N]) -> Self {
-        Headers {
-            fields: fields
-                .into_iter()
-                .map(|(n, v)| (Cow::Borrowed(n), Cow::Borrowed(v)))
-                .collect(),
+/// `name=value` of a parameter outside `Set-Cookie`: bare when the value
+/// is a token, quoted when it is other ASCII, RFC 8187 `name*=UTF-8''...`
+/// when it is not ASCII.
+fn format_param(name: &str, value: &str) -> String {
+    if crate::start_response::is_token(value) {
+        return format!("{name}={value}");
+    }
+    if !value.is_ascii() {
+        let name = name.strip_suffix('*').unwrap_or(name);
+        let encoded = percent_encoding::utf8_percent_encode(value, EXT_VALUE);
+        return format!("{name}*=UTF-8''{encoded}");
+    }
+    let mut out = String::with_capacity(name.len() + value.len() + 3);
+    out.push_str(name);
+    out.push_str("=\"");
+    for c in value.chars() {
+        if c == '\\' || c == '"' {
+            out.push('\\');
         }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Everything but RFC 8187's `attr-char` (letters, digits and
+/// ``!#$&+-.^_`|~``) is percent-encoded in an extended parameter value.
+const EXT_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// From an array of pairs: constant text (`[("Content-Type",
+/// "text/plain")]`, no allocation) or computed values
+/// (`[("Content-Length", n.to_string())]`).
+///
+/// ```
+/// let body = "hello";
+/// let headers: rgi::Headers = [
+///     ("Content-Type", "text/plain".to_owned()),
+///     ("Content-Length", body.len().to_string()),
+/// ].into();
+/// assert_eq!(headers.get("content-length"), Some("5"));
+/// ```
+impl<const L: usize, N: Into<HeaderText>, V: Into<HeaderText>> From<[(N, V); L]> for Headers {
+    fn from(fields: [(N, V); L]) -> Self {
+        fields.into_iter().collect()
     }
 }
 
-impl From<Vec<(String, String)>> for Headers {
-    fn from(fields: Vec<(String, String)>) -> Self {
-        Headers {
-            fields: fields
-                .into_iter()
-                .map(|(n, v)| (Cow::Owned(n), Cow::Owned(v)))
-                .collect(),
-        }
-    }
-}
-
-impl From<Vec<(HeaderText, HeaderText)>> for Headers {
-    fn from(fields: Vec<(HeaderText, HeaderText)>) -> Self {
-        Headers { fields }
+/// From a `Vec` of pairs (`String`s, `&'static str`s or [`HeaderText`]s).
+impl<N: Into<HeaderText>, V: Into<HeaderText>> From<Vec<(N, V)>> for Headers {
+    fn from(fields: Vec<(N, V)>) -> Self {
+        fields.into_iter().collect()
     }
 }
 
@@ -495,16 +534,17 @@ mod tests {
         let mut h = Headers::new();
         assert_eq!(h.to_string(), "\r\n");
         h.add_header("foo", Some("bar"), &[("baz", Some("spam"))]);
-        assert_eq!(h.get("foo"), Some("bar; baz=\"spam\""));
-        assert_eq!(h.to_string(), "foo: bar; baz=\"spam\"\r\n\r\n");
+        // A token value stays bare (wsgiref quotes always: `baz="spam"`).
+        assert_eq!(h.get("foo"), Some("bar; baz=spam"));
+        assert_eq!(h.to_string(), "foo: bar; baz=spam\r\n\r\n");
         h.add_header("Foo", Some("bar"), &[("cheese", None)]);
         assert_eq!(
             h.get_all("foo").collect::<Vec<_>>(),
-            ["bar; baz=\"spam\"", "bar; cheese"]
+            ["bar; baz=spam", "bar; cheese"]
         );
         assert_eq!(
             h.to_string(),
-            "foo: bar; baz=\"spam\"\r\nFoo: bar; cheese\r\n\r\n"
+            "foo: bar; baz=spam\r\nFoo: bar; cheese\r\n\r\n"
         );
         assert_eq!(h.to_bytes(), h.to_string().into_bytes());
     }
@@ -522,7 +562,7 @@ mod tests {
         );
         assert_eq!(
             h.get("Content-Disposition"),
-            Some("attachment; filename=\"bud.gif\"")
+            Some("attachment; filename=bud.gif")
         );
 
         let mut h = Headers::new();
@@ -538,13 +578,13 @@ mod tests {
         );
         assert_eq!(
             h.get("x"),
-            Some(r#"v; a-b-c="1"; empty; bare; q="say \"hi\" \\ bye""#)
+            Some(r#"v; a-b-c=1; empty; bare; q="say \"hi\" \\ bye""#)
         );
 
         // No main value: the parameters alone.
         let mut h = Headers::new();
         h.add_header("X", None, &[("a", None), ("b", Some("2"))]);
-        assert_eq!(h.get("X"), Some("a; b=\"2\""));
+        assert_eq!(h.get("X"), Some("a; b=2"));
         // No value and no parameters: an empty value.
         h.add_header("Y", None, &[]);
         assert_eq!(h.get("Y"), Some(""));
@@ -554,10 +594,78 @@ mod tests {
         assert_eq!(h.get("Z"), Some("; a"));
         // Appends, keeping the earlier field.
         h.add_header("x", Some("again"), &[]);
-        assert_eq!(h.get_all("X").collect::<Vec<_>>(), ["a; b=\"2\"", "again"]);
-        // Parameter values are not otherwise encoded (H-20).
-        h.add_header("W", Some("a"), &[("p", Some("é;,="))]);
-        assert_eq!(h.get("W"), Some("a; p=\"é;,=\""));
+        assert_eq!(h.get_all("X").collect::<Vec<_>>(), ["a; b=2", "again"]);
+        // ASCII that is not a token is quoted.
+        h.add_header("W", Some("a"), &[("p", Some(";,="))]);
+        assert_eq!(h.get("W"), Some("a; p=\";,=\""));
+    }
+
+    #[test]
+    fn add_header_quotes_only_what_needs_it() {
+        // wsgiref's _formatparam rule made exact (quote a value that is not
+        // an RFC 9110 token), Set-Cookie attributes never quoted (RFC 6265
+        // 4.1.1), UTF-8 in the RFC 8187 extended form (RFC 6266 4.3).
+        let mut h = Headers::new();
+        h.add_header(
+            "Set-Cookie",
+            Some("session=abc123"),
+            &[
+                ("Path", Some("/")),
+                ("Max_Age", Some("3600")),
+                ("Expires", Some("Wed, 21 Oct 2026 07:28:00 GMT")),
+                ("HttpOnly", None),
+                ("Secure", None),
+                ("SameSite", Some("Lax")),
+            ],
+        );
+        assert_eq!(
+            h.get("set-cookie"),
+            Some("session=abc123; Path=/; Max-Age=3600; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly; Secure; SameSite=Lax")
+        );
+        h.add_header(
+            "Content-Disposition",
+            Some("attachment"),
+            &[("filename", Some("annual report 2026.pdf"))],
+        );
+        h.add_header(
+            "Content-Disposition",
+            Some("inline"),
+            &[("filename", Some("café menu.txt"))],
+        );
+        h.add_header(
+            "Content-Type",
+            Some("text/plain"),
+            &[("charset", Some("utf-8"))],
+        );
+        assert_eq!(
+            h.get_all("content-disposition").collect::<Vec<_>>(),
+            [
+                r#"attachment; filename="annual report 2026.pdf""#,
+                "inline; filename*=UTF-8''caf%C3%A9%20menu.txt",
+            ]
+        );
+        assert_eq!(h.get("content-type"), Some("text/plain; charset=utf-8"));
+        // A name already ending in '*' is not starred twice.
+        let mut h = Headers::new();
+        h.add_header("X", None, &[("title*", Some("ü"))]);
+        assert_eq!(h.get("x"), Some("title*=UTF-8''%C3%BC"));
+        assert!(h.validate().is_ok());
+    }
+
+    #[test]
+    fn headers_from_computed_values() {
+        // `[("Content-Length", n.to_string())].into()` converts (no E0716).
+        let n = 42;
+        let name = String::from("X-Name");
+        let h: Headers = [("Content-Length", n.to_string())].into();
+        assert_eq!(h.get("content-length"), Some("42"));
+        let h: Headers = [(name, format!("v{n}")), ("Y".to_owned(), "w".to_owned())].into();
+        assert_eq!(
+            h.iter().collect::<Vec<_>>(),
+            [("X-Name", "v42"), ("Y", "w")]
+        );
+        let h = Headers::from(vec![("A", "1".to_owned())]);
+        assert_eq!(h.get("a"), Some("1"));
     }
 
     #[test]
