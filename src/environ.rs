@@ -37,6 +37,41 @@ impl<T: Write + Send + ?Sized> ErrorStream for T {}
 #[derive(Clone, Default)]
 pub struct EnvValue(Repr);
 
+/// An environ value that is present but not UTF-8: returned by
+/// [`Environ::get_text`] and [`Environ::path_info`], so that "missing" and
+/// "not text" are different in the type. The bytes stay available
+/// (TEXT-001).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUtf8 {
+    key: String,
+    bytes: Vec<u8>,
+}
+
+impl NotUtf8 {
+    /// The environ key (`"PATH_INFO"`).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The value's bytes, as they came.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is not UTF-8 ({:?}); answer 400 Bad Request, or read it with get_bytes",
+            self.key,
+            String::from_utf8_lossy(&self.bytes)
+        )
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
+
 /// How an [`EnvValue`] holds its bytes: borrowed for `'static` data, owned,
 /// or shared (a server hands the same per-connection value, such as
 /// `REMOTE_ADDR`, to every request without copying it).
@@ -229,9 +264,86 @@ impl Environ {
         self.vars.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    /// The value of `key` as text; `None` if absent or not UTF-8.
+    /// The value of `key` as text; `None` if absent **or not UTF-8**.
+    ///
+    /// Fine for values that are ASCII by construction (`REQUEST_METHOD`,
+    /// `SERVER_PORT`, `CONTENT_LENGTH`). Where a missing key and a value
+    /// that is not UTF-8 must be told apart — routing on `PATH_INFO`, where
+    /// `get_str("PATH_INFO").unwrap_or("/")` would send `GET /caf%E9` to
+    /// the home page — use [`get_text`](Self::get_text) or
+    /// [`path_info`](Self::path_info), which return the difference in
+    /// their type.
     pub fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(EnvValue::as_str)
+    }
+
+    /// The value of `key` as text: `Ok(None)` if the key is absent,
+    /// `Err` (with the bytes, which stay readable through
+    /// [`get_bytes`](Self::get_bytes): TEXT-001) if it is present but not
+    /// UTF-8.
+    ///
+    /// ```
+    /// let mut env = rgi::Environ::new();
+    /// env.set("HTTP_X_NAME", &b"Jos\xe9"[..]);
+    /// env.set("HTTP_X_CITY", "Paris");
+    /// assert_eq!(env.get_text("HTTP_X_CITY"), Ok(Some("Paris")));
+    /// assert_eq!(env.get_text("HTTP_X_MISSING"), Ok(None));
+    /// let err = env.get_text("HTTP_X_NAME").unwrap_err();
+    /// assert_eq!(err.bytes(), b"Jos\xe9");
+    /// ```
+    pub fn get_text(&self, key: &str) -> Result<Option<&str>, NotUtf8> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(value) => value.as_str().map(Some).ok_or_else(|| NotUtf8 {
+                key: key.to_owned(),
+                bytes: value.as_bytes().to_vec(),
+            }),
+        }
+    }
+
+    /// `PATH_INFO` as text, `""` when absent (the application root), or
+    /// `Err` when the decoded path is not UTF-8 — answer `400 Bad Request`
+    /// or route on [`get_bytes`](Self::get_bytes)`("PATH_INFO")` then,
+    /// never fall back to another page (APP-009).
+    ///
+    /// Routing on `PATH_INFO`:
+    ///
+    /// ```
+    /// use rgi::{Body, Environ, StartResponse};
+    ///
+    /// fn app(env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+    ///     let text = [("Content-Type", "text/plain; charset=utf-8")];
+    ///     let (status, body) = match env.path_info() {
+    ///         Ok("" | "/") => (200, "home".to_owned()),
+    ///         Ok(path) => match path.strip_prefix("/hello/") {
+    ///             Some(name) => (200, format!("hello, {name}")),
+    ///             None => (404, "not found".to_owned()),
+    ///         },
+    ///         Err(_) => (400, "the path is not UTF-8".to_owned()),
+    ///     };
+    ///     start.start(status, text.into())?;
+    ///     Ok(Body::from(body))
+    /// }
+    ///
+    /// let client = rgi::test::TestClient::new(rgi::app(app));
+    /// assert_eq!(client.get("/").text(), "home");
+    /// assert_eq!(client.get("/hello/ada").text(), "hello, ada");
+    /// assert_eq!(client.get("/caf%E9").status(), 400); // not the home page
+    /// ```
+    pub fn path_info(&self) -> Result<&str, NotUtf8> {
+        self.get_text("PATH_INFO").map(Option::unwrap_or_default)
+    }
+
+    /// `SCRIPT_NAME` as text, `""` when absent; `Err` when not UTF-8 (see
+    /// [`path_info`](Self::path_info)).
+    pub fn script_name(&self) -> Result<&str, NotUtf8> {
+        self.get_text("SCRIPT_NAME").map(Option::unwrap_or_default)
+    }
+
+    /// `REQUEST_METHOD`, `""` when absent (a method is a token, always
+    /// ASCII: ENV-003).
+    pub fn method(&self) -> &str {
+        self.get_str("REQUEST_METHOD").unwrap_or_default()
     }
 
     /// The value of `key` as bytes; `None` if absent.

@@ -40,7 +40,7 @@ pub mod validate;
 
 pub use application::{app, AppError, Application};
 pub use body::{Body, Chunk, IntoChunk};
-pub use environ::{EnvValue, Environ, ErrorStream, InputStream};
+pub use environ::{EnvValue, Environ, ErrorStream, InputStream, NotUtf8};
 pub use error::Error;
 pub use headers::Headers;
 pub use start_response::StartResponse;

@@ -2,7 +2,9 @@
 //! `wsgiref.util`): URL reconstruction ([`application_uri`],
 //! [`request_uri`]), path dispatch ([`shift_path_info`]), test environs
 //! ([`setup_testing_defaults`]), [`guess_scheme`], [`is_hop_by_hop`] and the
-//! file body [`FileWrapper`].
+//! file body [`FileWrapper`]; and reading the request in one call: the
+//! query ([`query_pairs`]), the body ([`read_body`]), an urlencoded form
+//! ([`read_form`]) and the cookies ([`cookies`]).
 //!
 //! Environ values are bytes ([`EnvValue`]), so these functions work on bytes
 //! too: a non-UTF-8 path segment is shifted, and percent-quoted, exactly.
@@ -11,6 +13,9 @@
 use percent_encoding::{percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 
 pub use crate::file_wrapper::{FileWrapper, DEFAULT_BLOCK_SIZE};
+pub use request::{cookies, parse_urlencoded, query_pairs, read_body, read_form, BodyError};
+
+mod request;
 use crate::{EnvValue, Environ};
 
 /// What URL reconstruction leaves unquoted in `SCRIPT_NAME` and `PATH_INFO`:
