@@ -792,7 +792,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "BODY-007",
         level: Should,
-        summary: "An application SHOULD return an empty body for a HEAD request and for 1xx, 204 and 304 responses; for HEAD it may keep the headers, Content-Length included, that GET would have.",
+        summary: "An application SHOULD return an empty body for 1xx, 204 and 304 responses. For a HEAD request it is told nothing beyond `REQUEST_METHOD`; it gives the status and headers GET would have and MAY return GET's body too, which the server discards (BODY-006), or an empty body.",
         enforced_by: Validator,
     },
     Rule {

@@ -111,13 +111,7 @@ impl State {
         if n == 0 {
             return;
         }
-        if self.head {
-            out.push(app(
-                ids::BODY_EMPTY,
-                format!("{n} body bytes produced for a HEAD request"),
-                "return Body::empty() for HEAD (keep the headers, Content-Length included, that GET would have); the server drops the bytes anyway",
-            ));
-        }
+        // A HEAD body is allowed: the server discards it (BODY-007, BODY-006).
         if self.bodiless() {
             out.push(app(
                 ids::BODY_EMPTY,

@@ -929,11 +929,6 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
-            name: "body for HEAD",
-            rule: "BODY-007",
-            run: || run_method("HEAD", rgi::app(hello)),
-        },
-        Case {
             name: "body for 204",
             rule: "BODY-007",
             run: || respond_body("204 No Content", &[]),
