@@ -478,3 +478,39 @@ fn server_faults_passed_through_a_middleware_are_not_blamed_on_it() {
         .collect();
     assert!(blamed.is_empty(), "{blamed:?}");
 }
+
+/// ENV-004, URL-008, MW-005: a server never sets SCRIPT_NAME to "/", but a
+/// middleware's shift_path_info makes "/" of a PATH_INFO of "/"; a validator
+/// below that middleware accepts it, the outermost one still refuses it.
+#[test]
+fn script_name_slash_is_a_finding_only_at_the_server() {
+    use rgi::validate::ValidatorBuilder;
+    let report = Report::new();
+    let builder = ValidatorBuilder::new()
+        .collecting()
+        .log_to_errors(false)
+        .report(report.clone());
+    let inner = builder.clone().build(hello);
+    let shifting = move |e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+        rgi::util::shift_path_info(e);
+        inner.call(e, s)
+    };
+    let outer = builder.build(shifting);
+    let mut environ = env("GET", "/");
+    let body = outer
+        .call(&mut environ, &mut RecordingStart::default())
+        .unwrap();
+    drop(body.into_bytes());
+    assert_eq!(environ.get_str("SCRIPT_NAME"), Some("/"));
+    assert_clean("shift_path_info below a validator", report);
+
+    let alone = Validator::collecting(hello);
+    let report = alone.report();
+    let mut environ = env("GET", "/x");
+    environ.set("SCRIPT_NAME", "/");
+    let body = alone
+        .call(&mut environ, &mut RecordingStart::default())
+        .unwrap();
+    drop(body.into_bytes());
+    assert!(report.contains("ENV-004"), "{report}");
+}

@@ -345,7 +345,13 @@ impl<A: Application> Application for Validator<A> {
             state.input_terminated = environ.input_terminated();
         }
         let entered = stack::enter(environ, &ex);
-        ex.emit_all(environ::check_environ(environ));
+        let mut found = environ::check_environ(environ);
+        if stack::nested() && environ.get_bytes("SCRIPT_NAME") == Some(b"/") {
+            // ENV-004: "/" is a server's error only; below a middleware it
+            // is what shift_path_info makes of a PATH_INFO of "/" (URL-008).
+            found.retain(|f| f.rule != ids::ENV_SCRIPT_NAME);
+        }
+        ex.emit_all(found);
         let input = environ.take_input();
         environ.set_input(Box::new(streams::CheckedInput {
             inner: input,

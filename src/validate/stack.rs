@@ -132,6 +132,12 @@ impl Drop for Entered {
     }
 }
 
+/// True if another validator's call encloses the current one: there is a
+/// middleware between this validator and the server.
+pub(crate) fn nested() -> bool {
+    STACK.with(|stack| stack.borrow().len() > 1)
+}
+
 /// Enters a validator's call: checks the capabilities against the
 /// enclosing validator (if any) and registers with it.
 pub(crate) fn enter(env: &Environ, exchange: &Arc<Exchange>) -> Entered {
