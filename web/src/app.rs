@@ -1,0 +1,433 @@
+//! [`App`]: routes, mounts, shared data, error and not-found handlers — an
+//! [`rgi::Application`] that any rgi server runs.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use rgi::{Application, Body, Environ, StartResponse};
+
+use crate::data::DataMap;
+use crate::handler::{boxed, BoxedHandler, Handler};
+use crate::mount::Mount;
+use crate::request::{log_line, DEFAULT_BODY_LIMIT};
+use crate::router::{Methods, Router, Selected};
+use crate::status::{reason_phrase, status_line};
+use crate::{Error, IntoResponse, Request, Response};
+
+type ErrorHandler = Arc<dyn Fn(&Error, &mut Request) -> Result<Response, Error> + Send + Sync>;
+
+/// A web application: routes by method and path, mounted applications,
+/// shared data, and the handlers for errors and for paths no route has.
+///
+/// It is an [`rgi::Application`], so every rgi server runs it
+/// (`rgi::simple_server`, the CGI handler, rgi-hyper), and it can be
+/// mounted in another `App`.
+///
+/// ```
+/// use rgi_web::{App, Json, Request, Response};
+///
+/// let app = App::new()
+///     .route("/", ["GET", "POST"], || "Hello World!")
+///     .route("/user", ["DELETE", "POST"], |req: &mut Request| format!("{} /user", req.method()))
+///     .get("/user/{id}", |req: &mut Request| format!("user {}", req.param("id").unwrap_or("?")))
+///     .get("/json", || Json(serde_json::json!({"ok": true})))
+///     .on_not_found(|| Response::text("nothing here"));
+///
+/// let client = rgi::test::TestClient::new(app);
+/// assert_eq!(client.get("/").text(), "Hello World!");
+/// assert_eq!(client.delete("/user").text(), "DELETE /user");
+/// assert_eq!(client.get("/user/7").text(), "user 7");
+/// let refused = client.put("/user", "");
+/// assert_eq!(refused.status(), 405);
+/// assert_eq!(refused.header("allow"), Some("DELETE, POST, OPTIONS"));
+/// assert_eq!(client.get("/nope").status(), 404);
+/// ```
+///
+/// What it answers by itself:
+/// * `404` for a path no route has (or the [not-found
+///   handler](Self::on_not_found)'s response);
+/// * `405` with `Allow` for a path whose routes lack the method;
+/// * `HEAD` through the `GET` handler, with the body dropped (its
+///   `Content-Length` kept);
+/// * `OPTIONS` (when no handler takes it): `204` with `Allow`; `OPTIONS *`
+///   lists every method of the application;
+/// * the [error handler](Self::on_error)'s response for every error a
+///   handler returns and every panic.
+pub struct App {
+    router: Router,
+    mounts: Vec<Mount>,
+    data: Arc<DataMap>,
+    body_limit: u64,
+    not_found: Option<BoxedHandler>,
+    on_error: Option<ErrorHandler>,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl App {
+    /// An application with no routes.
+    pub fn new() -> Self {
+        App {
+            router: Router::default(),
+            mounts: Vec::new(),
+            data: Arc::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            not_found: None,
+            on_error: None,
+        }
+    }
+
+    /// Adds `handler` for `methods` at `path`. An empty method list means
+    /// `GET`. Paths take variables (`/user/{id}` or socketify's
+    /// `/user/:id`) and a final catch-all (`/files/{*path}`); see
+    /// [`Request::param`].
+    ///
+    /// Panics, when the application is built, on a path that conflicts with
+    /// another route and on a method given twice for one path.
+    pub fn route<Args, M, H>(mut self, path: &str, methods: M, handler: H) -> Self
+    where
+        M: IntoIterator,
+        M::Item: AsRef<str>,
+        H: Handler<Args>,
+    {
+        let mut list: Vec<String> = methods.into_iter().map(|m| m.as_ref().to_owned()).collect();
+        if list.is_empty() {
+            list.push("GET".to_owned());
+        }
+        self.router.add(path, Methods::Some(list), boxed(handler));
+        self
+    }
+
+    /// A `GET` route (which answers `HEAD` too).
+    pub fn get<Args, H: Handler<Args>>(self, path: &str, handler: H) -> Self {
+        self.route(path, ["GET"], handler)
+    }
+
+    /// A `POST` route.
+    pub fn post<Args, H: Handler<Args>>(self, path: &str, handler: H) -> Self {
+        self.route(path, ["POST"], handler)
+    }
+
+    /// A `PUT` route.
+    pub fn put<Args, H: Handler<Args>>(self, path: &str, handler: H) -> Self {
+        self.route(path, ["PUT"], handler)
+    }
+
+    /// A `DELETE` route.
+    pub fn delete<Args, H: Handler<Args>>(self, path: &str, handler: H) -> Self {
+        self.route(path, ["DELETE"], handler)
+    }
+
+    /// A `PATCH` route.
+    pub fn patch<Args, H: Handler<Args>>(self, path: &str, handler: H) -> Self {
+        self.route(path, ["PATCH"], handler)
+    }
+
+    /// An `OPTIONS` route (replacing the automatic answer for this path).
+    pub fn options<Args, H: Handler<Args>>(self, path: &str, handler: H) -> Self {
+        self.route(path, ["OPTIONS"], handler)
+    }
+
+    /// A route for every method (methods that have their own route at the
+    /// same path go there).
+    pub fn any<Args, H: Handler<Args>>(mut self, path: &str, handler: H) -> Self {
+        self.router.add(path, Methods::Any, boxed(handler));
+        self
+    }
+
+    /// Mounts any rgi application under `prefix` (`/static`, `/api/v1`):
+    /// requests for the prefix and below go to it, with the prefix moved
+    /// from `PATH_INFO` to `SCRIPT_NAME` (MW-005), before routes are tried.
+    /// Longer prefixes win.
+    ///
+    /// ```
+    /// use rgi_web::App;
+    ///
+    /// let api = App::new().get("/items", |req: &mut rgi_web::Request| {
+    ///     let env = req.environ();
+    ///     format!("{} {}", env.get_str("SCRIPT_NAME").unwrap(), env.get_str("PATH_INFO").unwrap())
+    /// });
+    /// let app = App::new().mount("/api/v1", api).get("/", || "home");
+    /// let client = rgi::test::TestClient::new(app);
+    /// assert_eq!(client.get("/api/v1/items").text(), "/api/v1 /items");
+    /// assert_eq!(client.get("/").text(), "home");
+    /// ```
+    pub fn mount(mut self, prefix: &str, app: impl Application) -> Self {
+        let mount = Mount::new(prefix, Box::new(app));
+        let at = self.mounts.partition_point(|m| m.len() >= mount.len());
+        self.mounts.insert(at, mount);
+        self
+    }
+
+    /// Shares `value` with every request ([`Request::data`]); one value per
+    /// type. Use a `Mutex` or `RwLock` inside for data that changes.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use rgi_web::{App, Request};
+    ///
+    /// let app = App::new().data(AtomicU64::new(0)).get("/hits", |req: &mut Request| {
+    ///     let hits = req.data::<AtomicU64>()?.fetch_add(1, Ordering::SeqCst) + 1;
+    ///     Ok::<_, rgi_web::Error>(hits.to_string())
+    /// });
+    /// let client = rgi::test::TestClient::new(app);
+    /// client.get("/hits");
+    /// assert_eq!(client.get("/hits").text(), "2");
+    /// ```
+    pub fn data<T: Any + Send + Sync>(mut self, value: T) -> Self {
+        match Arc::get_mut(&mut self.data) {
+            Some(map) => map.insert(value),
+            None => unreachable!("the data map is shared only while serving"),
+        }
+        self
+    }
+
+    /// An application with no routes and `value` as shared data (bareASGI's
+    /// `Application(info=...)`): `App::new().data(value)`.
+    pub fn with_data<T: Any + Send + Sync>(value: T) -> Self {
+        App::new().data(value)
+    }
+
+    /// The most request body a handler reads (default 2 MiB): past it,
+    /// [`Request::body`] and the readers built on it answer `413`.
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The handler for paths no route or mount has (default: `404` with
+    /// `Not Found`). Its response keeps the status it sets; a `200` becomes
+    /// `404`.
+    pub fn on_not_found<Args, H: Handler<Args>>(mut self, handler: H) -> Self {
+        self.not_found = Some(boxed(handler));
+        self
+    }
+
+    /// The error handler (socketify's `on_error`): called with every error a
+    /// handler returns and every handler panic (as
+    /// [`ErrorKind::Panic`](crate::ErrorKind::Panic)), after the error was
+    /// logged to the request's error stream. If it fails or panics itself,
+    /// the default answer is sent: the error's status with its message for
+    /// 4xx, the reason phrase alone for 5xx.
+    ///
+    /// ```
+    /// use rgi_web::{App, Error, Request, Response};
+    ///
+    /// let app = App::new()
+    ///     .get("/", || -> Result<&'static str, Error> { Err(Error::internal("Oops!")) })
+    ///     .get("/panic", || -> &'static str { panic!("boom") })
+    ///     .on_error(|err: &Error, _req: &mut Request| {
+    ///         Response::text("Sorry we did something wrong").status(err.status())
+    ///     });
+    /// let client = rgi::test::TestClient::new(app);
+    /// let res = client.get("/");
+    /// assert_eq!((res.status(), res.text().as_str()), (500, "Sorry we did something wrong"));
+    /// assert_eq!(client.get("/panic").status(), 500);
+    /// ```
+    pub fn on_error<F, R>(mut self, handler: F) -> Self
+    where
+        F: Fn(&Error, &mut Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.on_error = Some(Arc::new(move |err: &Error, req: &mut Request| {
+            handler(err, req).into_response()
+        }));
+        self
+    }
+
+    /// The response to one request (routes, not-found, errors), without
+    /// the mounts.
+    fn respond(&self, env: &mut Environ) -> (Response, bool) {
+        let method = env.get_str("REQUEST_METHOD").unwrap_or("GET").to_owned();
+        let path = env.get_bytes("PATH_INFO").unwrap_or(b"");
+        if path == b"*" {
+            return (self.asterisk(&method), false);
+        }
+        let Ok(path) = std::str::from_utf8(path) else {
+            let reason = format!(
+                "{method} {:?}: the path is not UTF-8, so no route can match it",
+                String::from_utf8_lossy(path)
+            );
+            log_line(env, &reason);
+            let mut req = Request::new(
+                std::mem::take(env),
+                Vec::new(),
+                self.data.clone(),
+                self.body_limit,
+            );
+            let response = self.not_found(&mut req);
+            *env = req.into_environ();
+            return (response, method == "HEAD");
+        };
+        let path = path.to_owned();
+        let (response, head) = match self.router.select(&method, &path) {
+            Selected::Handler {
+                handler,
+                params,
+                head,
+            } => {
+                let mut req = Request::new(
+                    std::mem::take(env),
+                    params,
+                    self.data.clone(),
+                    self.body_limit,
+                );
+                let result = guarded(|| handler(&mut req));
+                let response = result.unwrap_or_else(|err| self.error(err, &mut req));
+                *env = req.into_environ();
+                (response, head)
+            }
+            Selected::NotFound => {
+                let mut req = Request::new(
+                    std::mem::take(env),
+                    Vec::new(),
+                    self.data.clone(),
+                    self.body_limit,
+                );
+                let response = self.not_found(&mut req);
+                *env = req.into_environ();
+                (response, method == "HEAD")
+            }
+            Selected::Options { allow } => (Response::empty(204).header("Allow", allow), false),
+            Selected::NotAllowed { allow } => (
+                Response::text("Method Not Allowed")
+                    .status(405)
+                    .header("Allow", allow),
+                method == "HEAD",
+            ),
+        };
+        (response, head)
+    }
+
+    /// `OPTIONS *` lists every method; any other method on `*` is 400.
+    fn asterisk(&self, method: &str) -> Response {
+        if method == "OPTIONS" {
+            Response::empty(204).header("Allow", self.router.all_methods())
+        } else {
+            Response::text("the target * is only for OPTIONS").status(400)
+        }
+    }
+
+    /// The not-found handler's response (404 unless it chose another
+    /// non-200 status), or the default one.
+    fn not_found(&self, req: &mut Request) -> Response {
+        let Some(handler) = &self.not_found else {
+            return Response::text("Not Found").status(404);
+        };
+        match guarded(|| handler(req)) {
+            Ok(mut response) => {
+                if response.status_code() == 200 {
+                    response.set_status(404);
+                }
+                response
+            }
+            Err(err) => self.error(err, req),
+        }
+    }
+
+    /// Logs `err` and answers with the error handler (or the default).
+    fn error(&self, err: Error, req: &mut Request) -> Response {
+        let line = format!("{} {}: {err}", req.method(), req.full_url());
+        req.log(&line);
+        if let Some(handler) = &self.on_error {
+            match guarded(|| handler(&err, req)) {
+                Ok(response) => return response,
+                Err(second) => req.log(&format!("the error handler failed too: {second}")),
+            }
+        }
+        default_error_response(&err)
+    }
+}
+
+/// Runs `f`, turning a panic into an [`Error`] (status 500).
+fn guarded(f: impl FnOnce() -> Result<Response, Error>) -> Result<Response, Error> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| Err(Error::panic(payload.as_ref())))
+}
+
+/// The answer when no error handler answered: the status and, for 4xx, the
+/// message.
+pub(crate) fn default_error_response(err: &Error) -> Response {
+    let status = err.status();
+    if err.is_client_error() {
+        Response::text(err.message().to_owned()).status(status)
+    } else {
+        Response::text(reason_phrase(status)).status(status)
+    }
+}
+
+impl Application for App {
+    fn call(
+        &self,
+        env: &mut Environ,
+        start: &mut dyn StartResponse,
+    ) -> Result<Body, rgi::AppError> {
+        if let Some(mount) = self
+            .mounts
+            .iter()
+            .find(|m| m.matches(env.get_bytes("PATH_INFO").unwrap_or(b"")))
+        {
+            return mount.call(env, start);
+        }
+        let (response, head) = self.respond(env);
+        let head = head || env.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
+        send(env, start, response, head)
+    }
+}
+
+/// Gives `response` to `start` and returns its body (none for HEAD, with
+/// the GET body's length kept in `Content-Length`). A status or header that
+/// rgi refuses is logged and becomes a plain `500`.
+pub(crate) fn send(
+    env: &mut Environ,
+    start: &mut dyn StartResponse,
+    response: Response,
+    head: bool,
+) -> Result<Body, rgi::AppError> {
+    let (status, mut headers, mut body) = response.into_parts();
+    if !(100..=599).contains(&status) {
+        log_line(
+            env,
+            &format!("a handler set the status {status}, which is not 100-599"),
+        );
+        return send_plain_500(start);
+    }
+    let bodiless = status < 200 || status == 204 || status == 304;
+    if head || bodiless {
+        if !bodiless && !headers.contains("content-length") {
+            if let Some(len) = body.known_length() {
+                headers.set("Content-Length", len.to_string());
+            }
+        }
+        body = Body::empty();
+    }
+    match start.start(&status_line(status), headers) {
+        Ok(()) => Ok(body),
+        Err(e) => {
+            log_line(env, &format!("the response was refused: {e}"));
+            send_plain_500(start)
+        }
+    }
+}
+
+fn send_plain_500(start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
+    start.start(
+        "500 Internal Server Error",
+        [("Content-Type", crate::response::TEXT_PLAIN)].into(),
+    )?;
+    Ok(Body::from("Internal Server Error"))
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("mounts", &self.mounts.len())
+            .field("data", &self.data)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
