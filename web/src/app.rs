@@ -248,6 +248,11 @@ impl App {
         if path == b"*" {
             return (self.asterisk(&method), false);
         }
+        if let Some(reason) = bad_escape(env) {
+            log_line(env, &format!("{method}: 400: {reason}"));
+            return (Response::text(reason).status(400), method == "HEAD");
+        }
+        let path = env.get_bytes("PATH_INFO").unwrap_or(b"");
         let Ok(path) = std::str::from_utf8(path) else {
             let reason = format!(
                 "{method} {:?}: the path is not UTF-8, so no route can match it",
@@ -342,6 +347,22 @@ impl App {
         }
         default_error_response(&err)
     }
+}
+
+/// Why the request target's path is not a valid URI path, if it has a `%`
+/// not followed by two hex digits (RFC 3986 section 2.1). rgi leaves such
+/// escapes literal in `PATH_INFO` (TEXT-003), where a route could not tell
+/// them from a real `%`; the router refuses them instead.
+fn bad_escape(env: &Environ) -> Option<String> {
+    let target = env.get_bytes("REQUEST_URI")?;
+    let path = target.split(|&b| b == b'?').next().unwrap_or(b"");
+    let at = path.iter().enumerate().position(|(i, &b)| {
+        b == b'%' && !matches!(path.get(i + 1..i + 3), Some([a, b]) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit())
+    })?;
+    let shown = String::from_utf8_lossy(&path[at..path.len().min(at + 3)]).into_owned();
+    Some(format!(
+        "the request path has an invalid percent-escape {shown:?} at byte {at}"
+    ))
 }
 
 /// Runs `f`, turning a panic into an [`Error`] (status 500).

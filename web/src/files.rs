@@ -215,7 +215,8 @@ impl Response {
     /// several ranges get the whole file). The body is a file body, which
     /// servers send natively.
     ///
-    /// A missing file or a directory is `404`.
+    /// A missing file or a directory is `404`; the reasons of `412` and `416`
+    /// are logged to the request's error stream.
     ///
     /// ```
     /// # let dir = std::env::temp_dir().join(format!("rgi-web-doc-file-{}", std::process::id()));
@@ -237,7 +238,7 @@ impl Response {
     /// assert_eq!(part.header("content-range"), Some("bytes 7-10/11"));
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
-    pub fn file(req: &Request, path: impl AsRef<Path>) -> Result<Response, Error> {
+    pub fn file(req: &mut Request, path: impl AsRef<Path>) -> Result<Response, Error> {
         let path = path.as_ref();
         let not_found = || Error::not_found("no such file");
         let mut file = File::open(path).map_err(|_| not_found())?;
@@ -255,9 +256,11 @@ impl Response {
         match precondition(req, &v) {
             Precondition::NotModified => return Ok(res.status(304)),
             Precondition::Failed => {
+                let url = req.url().into_owned();
+                req.log(&format!("{url}: 412: a precondition (If-Match, If-Unmodified-Since, If-None-Match) failed"));
                 return Ok(Response::text("Precondition Failed")
                     .status(412)
-                    .header("ETag", v.etag))
+                    .header("ETag", v.etag));
             }
             Precondition::Proceed => {}
         }
@@ -278,9 +281,19 @@ impl Response {
                 res.set_header("Content-Range", format!("bytes {first}-{last}/{}", v.len));
                 Ok(res.status(206))
             }
-            RangeAsk::Unsatisfiable => Ok(Response::text("Range Not Satisfiable")
-                .status(416)
-                .header("Content-Range", format!("bytes */{}", v.len))),
+            RangeAsk::Unsatisfiable => {
+                let (url, range) = (
+                    req.url().into_owned(),
+                    req.header("range").unwrap_or_default().to_owned(),
+                );
+                req.log(&format!(
+                    "{url}: 416: the Range {range:?} has no byte in a file of {} bytes",
+                    v.len
+                ));
+                Ok(Response::text("Range Not Satisfiable")
+                    .status(416)
+                    .header("Content-Range", format!("bytes */{}", v.len)))
+            }
         }
     }
 }

@@ -137,8 +137,8 @@ impl StaticDir {
                 Response::redirect_with(301, &location)
             }
             Ok(Resolved::File(path)) => {
-                let req = Request::from_environ(std::mem::take(env));
-                let result = Response::file(&req, &path);
+                let mut req = Request::from_environ(std::mem::take(env));
+                let result = Response::file(&mut req, &path);
                 *env = req.into_environ();
                 result.unwrap_or_else(|e| default_error_response(&e))
             }
