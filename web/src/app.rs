@@ -12,7 +12,6 @@ use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::mount::Mount;
 use crate::request::{log_line, DEFAULT_BODY_LIMIT};
 use crate::router::{Methods, Router, Selected};
-use crate::status::{reason_phrase, status_line};
 use crate::{Error, IntoResponse, Request, Response};
 
 type ErrorHandler = Arc<dyn Fn(&Error, &mut Request) -> Result<Response, Error> + Send + Sync>;
@@ -377,7 +376,8 @@ pub(crate) fn default_error_response(err: &Error) -> Response {
     if err.is_client_error() {
         Response::text(err.message().to_owned()).status(status)
     } else {
-        Response::text(reason_phrase(status)).status(status)
+        let reason = rgi::status::StatusCode::new(status).map_or("Server Error", |s| s.reason());
+        Response::text(reason).status(status)
     }
 }
 
@@ -426,7 +426,7 @@ pub(crate) fn send(
         }
         body = Body::empty();
     }
-    match start.start(&status_line(status), headers) {
+    match start.start(status, headers) {
         Ok(()) => Ok(body),
         Err(e) => {
             log_line(env, &format!("the response was refused: {e}"));
@@ -436,10 +436,7 @@ pub(crate) fn send(
 }
 
 fn send_plain_500(start: &mut dyn StartResponse) -> Result<Body, rgi::AppError> {
-    start.start(
-        "500 Internal Server Error",
-        [("Content-Type", crate::response::TEXT_PLAIN)].into(),
-    )?;
+    start.start(500, [("Content-Type", crate::response::TEXT_PLAIN)].into())?;
     Ok(Body::from("Internal Server Error"))
 }
 

@@ -45,7 +45,6 @@ mod response;
 mod router;
 mod run;
 mod static_dir;
-mod status;
 mod stream;
 
 pub use app::App;
@@ -58,7 +57,6 @@ pub use response::{
 };
 pub use run::{run, serve};
 pub use static_dir::StaticDir;
-pub use status::reason_phrase;
 pub use stream::{Aborted, StreamWriter, STREAM_QUEUE};
 
 /// The `cookie` crate, for building cookies with every option
