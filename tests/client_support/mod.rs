@@ -5,7 +5,8 @@
 
 #[path = "../programs/mod.rs"]
 mod programs;
-pub use programs::{example_path, under_ci};
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use programs::{example_path, package_example_path, under_ci};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -68,8 +69,14 @@ impl Drop for Running {
 /// Starts the example `name` on `127.0.0.1:0` and waits (at most 30 s) for
 /// its `Listening on http://ADDR/` line.
 pub fn start_example(name: &str) -> Running {
-    let path = example_path(name);
-    let child = Command::new(&path)
+    start_program(&example_path(name))
+}
+
+/// Starts the server program at `path` with the argument `127.0.0.1:0` and
+/// waits (at most 30 s) for its `Listening on http://ADDR/` line.
+pub fn start_program(path: &std::path::Path) -> Running {
+    let name = path.display();
+    let child = Command::new(path)
         .arg("127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -37,13 +37,20 @@ pub fn profile_dir() -> PathBuf {
 /// no-op when it is up to date; `cargo test --test X` does not build
 /// examples) and returns the path of its binary.
 pub fn example_path(name: &str) -> PathBuf {
+    package_example_path("rgi", name)
+}
+
+/// [`example_path`] for the example `name` of any workspace package
+/// (`rgi-web`'s examples, for instance).
+pub fn package_example_path(package: &str, name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let path = profile_dir().join("examples").join(name);
-    if !built.iter().any(|b| b == name) {
+    let key = format!("{package}/{name}");
+    if !built.contains(&key) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "rgi", "--example", name])
+        cmd.args(["build", "--quiet", "-p", package, "--example", name])
             .current_dir(workspace_root());
         if profile_dir().ends_with("release") {
             cmd.arg("--release");
@@ -54,7 +61,7 @@ pub fn example_path(name: &str) -> PathBuf {
             "building example {name} failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        built.push(name.to_owned());
+        built.push(key);
     }
     path
 }
