@@ -350,7 +350,8 @@ fn nul_and_bare_cr_in_the_head_are_400() {
     assert_refused(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", 400);
 }
 
-/// HTTP-001: lines end with CRLF; a bare LF is refused.
+/// HTTP-001, HTTP-004: lines end with CRLF; a bare LF (which RFC 9112 2.2
+/// lets a recipient accept) is refused, on the request line and in a field.
 #[test]
 fn bare_lf_in_the_head_is_400() {
     assert_refused(b"GET / HTTP/1.1\nHost: x\n\n", 400);
