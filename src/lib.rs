@@ -27,6 +27,7 @@ pub mod body;
 pub mod environ;
 mod error;
 mod file_wrapper;
+pub mod gateway;
 pub mod handlers;
 pub mod headers;
 pub mod proxy;

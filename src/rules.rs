@@ -774,7 +774,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "BODY-004",
         level: Must,
-        summary: "A server never sends more body bytes than the declared Content-Length: `write` beyond it returns `Err(Error::ContentLengthExceeded)`, and surplus body bytes are discarded and logged.",
+        summary: "A server never sends more body bytes than the declared Content-Length: `write` beyond it sends the part that fits and returns `Err(Error::ContentLengthExceeded)`; a returned body that is longer — in memory or streamed alike — has its declared prefix sent, the surplus discarded and the body no longer pulled, and the server logs one line naming this rule.",
         enforced_by: Server,
     },
     Rule {
@@ -963,6 +963,12 @@ pub static RULES: &[Rule] = &[
         level: Must,
         summary: "The input stream cannot be rewound; a middleware that must read the body and still pass it on buffers it and installs the buffer with `set_input` (MW-004).",
         enforced_by: Types,
+    },
+    Rule {
+        id: "INPUT-013",
+        level: Must,
+        summary: "A failure of the request body that is the client's (it closed or reset the connection, or stopped sending, before the body's end) is reported to the application as a read error of kind `UnexpectedEof`, `ConnectionReset`/`ConnectionAborted` or `TimedOut`, and the server tells it apart from the application's failures: whatever the application returns, it answers 400 (408 for a timeout) if nothing was sent, otherwise aborts the response, and logs a client disconnect, not APP-005.",
+        enforced_by: Server,
     },
     // ---- ERRS ----
     Rule {

@@ -110,8 +110,20 @@ impl Status<'_> {
     /// True for codes whose responses never have a body: 1xx, 204 and 304
     /// (BODY-006).
     pub fn forbids_body(&self) -> bool {
-        self.code < 200 || self.code == 204 || self.code == 304
+        code_forbids_body(self.code)
     }
+}
+
+/// True for status codes whose responses never have a body: 1xx, 204 and
+/// 304 (BODY-006). [`Status::forbids_body`] for a bare code.
+///
+/// ```
+/// use rgi::start_response::code_forbids_body;
+/// assert!(code_forbids_body(204) && code_forbids_body(304) && code_forbids_body(101));
+/// assert!(!code_forbids_body(200));
+/// ```
+pub fn code_forbids_body(code: u16) -> bool {
+    code < 200 || code == 204 || code == 304
 }
 
 /// Checks a status string: three digits from 100 to 599, one space, then a

@@ -84,7 +84,10 @@ fn citations() -> BTreeMap<String, BTreeSet<String>> {
         let Ok(text) = fs::read_to_string(&path) else {
             continue;
         };
-        let is_test_dir = rel.starts_with("tests/") || rel.starts_with("validator/tests/");
+        // A `tests.rs` module file in a crate's source is all unit tests.
+        let is_test_dir = rel.starts_with("tests/")
+            || rel.starts_with("validator/tests/")
+            || rel.ends_with("/tests.rs");
         let tested_part = if is_test_dir {
             &text[..]
         } else {

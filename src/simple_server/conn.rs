@@ -2,7 +2,6 @@
 //! calls the application (panics caught), sends the response, drains what
 //! is left of the request body, and goes round again.
 
-use std::any::Any;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -15,6 +14,7 @@ use super::head::{self, Framing, HeadScanner, Reject};
 use super::log::{self, ErrorsSlot, LogSink};
 use super::transport::{lock, Input, Stream, Transport};
 use super::{Config, ConnInfo};
+use crate::gateway::{panic_message, ReqName};
 use crate::{Application, Body, Environ};
 
 /// Connection states seen by the server's registry (idle eviction).
@@ -76,7 +76,7 @@ struct Scratch {
     errors: ErrorsSlot,
     /// The environ values that are the same for every request on this
     /// connection, shared instead of copied per request.
-    values: gateway::ConnValues,
+    values: crate::gateway::Connection,
 }
 
 enum HeadWait {
@@ -101,7 +101,7 @@ pub(crate) fn serve<S: Stream>(
         line: Vec::new(),
         log: String::new(),
         errors: ErrorsSlot::new(config.log_sink.clone()),
-        values: gateway::ConnValues::new(info),
+        values: crate::gateway::Connection::new(info),
     };
     let mut served = 0u64;
     let result = loop {
@@ -197,38 +197,12 @@ fn timeout_reject() -> HeadWait {
     })
 }
 
-/// `METHOD target` of a request, escaped, for error messages (ERRS-005).
-struct ReqName<'a>(&'a Environ);
-
-impl std::fmt::Display for ReqName<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut text = String::new();
-        log::escape_into(
-            &mut text,
-            self.0.get_bytes("REQUEST_METHOD").unwrap_or(b"-"),
-        );
-        text.push(' ');
-        log::escape_into(&mut text, self.0.get_bytes("REQUEST_URI").unwrap_or(b"-"));
-        f.write_str(&text)
-    }
-}
-
 /// ` (RULE)` when the error is an `rgi::Error` naming a rule.
 fn rule_of(err: &(dyn std::error::Error + 'static)) -> String {
     err.downcast_ref::<crate::Error>()
         .and_then(crate::Error::rule)
         .map(|rule| format!(" ({rule})"))
         .unwrap_or_default()
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s
-    } else {
-        "(non-string panic payload)"
-    }
 }
 
 /// Sends one of the server's own error responses and closes. `head_only`:
@@ -282,8 +256,7 @@ fn first_line(bytes: &[u8]) -> &[u8] {
 fn prepare<'b>(
     bytes: &'b [u8],
     storage: &mut [httparse::Header<'b>],
-    values: &gateway::ConnValues,
-    info: &ConnInfo,
+    values: &crate::gateway::Connection,
     config: &Config,
 ) -> Result<(Environ, ReqInfo, Framing, bool), Reject> {
     let head = head::parse(bytes, storage, config)?;
@@ -296,7 +269,7 @@ fn prepare<'b>(
             });
         }
     }
-    let env = gateway::build_environ(&head, values, info, config);
+    let env = gateway::build_environ(&head, values, config);
     let req = ReqInfo {
         head_only: head.method == "HEAD",
         minor: head.minor,
@@ -356,10 +329,10 @@ fn serve_one<S: Stream>(
     // fields are parsed again with a table of `max_headers`.
     let mut small = [httparse::EMPTY_HEADER; 32];
     let inline = config.max_headers.min(small.len());
-    let mut parsed = prepare(bytes, &mut small[..inline], &scratch.values, info, config);
+    let mut parsed = prepare(bytes, &mut small[..inline], &scratch.values, config);
     if matches!(parsed, Err(Reject { status: 431, .. })) && config.max_headers > inline {
         let mut big = vec![httparse::EMPTY_HEADER; config.max_headers];
-        parsed = prepare(bytes, &mut big, &scratch.values, info, config);
+        parsed = prepare(bytes, &mut big, &scratch.values, config);
     }
     let (mut env, mut req, framing, expect_continue) = match parsed {
         Ok(parts) => parts,

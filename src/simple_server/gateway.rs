@@ -1,265 +1,44 @@
 //! The gateway side: building the [`Environ`] from a request head, and the
 //! server's [`StartResponse`] implementation.
 
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use super::encode::{self, HeadParts, OutFraming};
 use super::head::{self, Head};
 use super::transport::{lock, Stream, Transport};
-use super::{Config, ConnInfo};
+use super::Config;
+use crate::gateway::{self, Connection};
 use crate::start_response::check_response;
-use crate::{EnvValue, Environ, Error, Headers, StartResponse};
+use crate::{Environ, Error, Headers, StartResponse};
 
-/// `REQUEST_METHOD` for common methods without allocating.
-fn method_value(method: &str) -> EnvValue {
-    const COMMON: [&str; 9] = [
-        "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE",
-    ];
-    match COMMON.iter().find(|m| **m == method) {
-        Some(m) => EnvValue::from(*m),
-        None => EnvValue::from(method.to_owned()),
-    }
-}
-
-/// The environ key of a request header: `HTTP_` + the name upper-cased with
-/// `-` turned into `_` (ENV-029). `None` for names containing anything but
-/// ASCII letters, digits and `-` (ENV-030: `_` would alias a `-` name, other
-/// token punctuation has no place in a CGI key) and for
-/// Content-Type/Content-Length, which have their own keys.
-pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
-    const COMMON: [(&str, &str); 22] = [
-        ("host", "HTTP_HOST"),
-        ("user-agent", "HTTP_USER_AGENT"),
-        ("accept", "HTTP_ACCEPT"),
-        ("accept-encoding", "HTTP_ACCEPT_ENCODING"),
-        ("accept-language", "HTTP_ACCEPT_LANGUAGE"),
-        ("connection", "HTTP_CONNECTION"),
-        ("cookie", "HTTP_COOKIE"),
-        ("referer", "HTTP_REFERER"),
-        ("cache-control", "HTTP_CACHE_CONTROL"),
-        ("origin", "HTTP_ORIGIN"),
-        ("authorization", "HTTP_AUTHORIZATION"),
-        ("if-none-match", "HTTP_IF_NONE_MATCH"),
-        ("if-modified-since", "HTTP_IF_MODIFIED_SINCE"),
-        ("pragma", "HTTP_PRAGMA"),
-        (
-            "upgrade-insecure-requests",
-            "HTTP_UPGRADE_INSECURE_REQUESTS",
-        ),
-        ("x-forwarded-for", "HTTP_X_FORWARDED_FOR"),
-        ("x-forwarded-proto", "HTTP_X_FORWARDED_PROTO"),
-        ("x-requested-with", "HTTP_X_REQUESTED_WITH"),
-        ("expect", "HTTP_EXPECT"),
-        ("transfer-encoding", "HTTP_TRANSFER_ENCODING"),
-        ("range", "HTTP_RANGE"),
-        ("te", "HTTP_TE"),
-    ];
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return None;
-    }
-    if let Some((_, key)) = COMMON.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-        return Some(Cow::Borrowed(key));
-    }
-    let mut key = String::with_capacity(5 + name.len());
-    key.push_str("HTTP_");
-    key.extend(name.chars().map(|c| match c {
-        '-' => '_',
-        c => c.to_ascii_uppercase(),
-    }));
-    Some(Cow::Owned(key))
-}
-
-/// The fields that stay in the environ even when `Connection` names them:
-/// ENV-033's hop-by-hop fields (there for information) and the fields meant
-/// for every recipient, which a connection option must not name (RFC 9110
-/// §7.6.1).
-const KEPT_WHEN_NAMED: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "te",
-    "transfer-encoding",
-    "upgrade",
-    "expect",
-    "host",
-    "content-type",
-    "content-length",
-];
-
-/// True if a `Connection` field of the request names a field other than
-/// those of [`KEPT_WHEN_NAMED`]: only then must [`named_in_connection`] be
-/// asked about each field.
-fn has_connection_options(headers: &[httparse::Header<'_>]) -> bool {
-    headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("connection"))
-        .flat_map(|h| head::list_elements(h.value))
-        .any(|option| {
-            !option.eq_ignore_ascii_case(b"close")
-                && !KEPT_WHEN_NAMED
-                    .iter()
-                    .any(|k| option.eq_ignore_ascii_case(k.as_bytes()))
-        })
-}
-
-/// ENV-038 (RFC 9110 §7.6.1): `name` is a connection option of the request,
-/// so the field is hop-by-hop and stays out of the environ.
-fn named_in_connection(headers: &[httparse::Header<'_>], name: &str) -> bool {
-    !KEPT_WHEN_NAMED.iter().any(|k| k.eq_ignore_ascii_case(name))
-        && headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("connection"))
-            .flat_map(|h| head::list_elements(h.value))
-            .any(|option| option.eq_ignore_ascii_case(name.as_bytes()))
-}
-
-/// Splits a request target into (path, query). An absolute-form target
-/// (`http://host/p?q`) gives its path; `*` and authority-form stay whole.
-pub(crate) fn split_target(target: &[u8]) -> (&[u8], &[u8]) {
-    let mut rest = target;
-    if let Some(authority) = head::absolute_authority(target) {
-        let scheme_len = if target[4] == b':' { 7 } else { 8 };
-        rest = &target[scheme_len + authority.len()..];
-    }
-    match rest.iter().position(|&b| b == b'?') {
-        Some(q) => (&rest[..q], &rest[q + 1..]),
-        None => (rest, &[][..]),
-    }
-}
-
-/// `SERVER_NAME` for a configured name (ENV-011, RFC 3875 §4.1.14): an IPv6
-/// address in brackets, anything else as given.
-pub(crate) fn cgi_server_name(name: &str) -> String {
-    if name.parse::<std::net::Ipv6Addr>().is_ok() {
-        format!("[{name}]")
-    } else {
-        name.to_owned()
-    }
-}
-
-/// Builds the environ of a request (everything but the input stream).
-/// The environ values that stay the same for every request on a connection
-/// (`SERVER_NAME`, `SERVER_PORT`, `REMOTE_ADDR`, `REMOTE_PORT`), made once per
-/// connection and shared by its requests' environs without copying.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnValues {
-    server_name: EnvValue,
-    server_port: EnvValue,
-    remote_addr: EnvValue,
-    remote_port: EnvValue,
-}
-
-impl ConnValues {
-    pub(crate) fn new(info: &ConnInfo) -> Self {
-        let shared = |text: String| EnvValue::from(std::sync::Arc::<[u8]>::from(text.into_bytes()));
-        ConnValues {
-            server_name: shared(cgi_server_name(&info.server_name)),
-            server_port: shared(info.server_port.to_string()),
-            remote_addr: shared(info.remote_addr.clone()),
-            remote_port: shared(info.remote_port.to_string()),
-        }
-    }
-}
-
-pub(crate) fn build_environ(
-    head: &Head<'_, '_>,
-    values: &ConnValues,
-    info: &ConnInfo,
-    config: &Config,
-) -> Environ {
-    let mut env = Environ::new();
-    let (path, query) = split_target(head.target);
-    // Decision 1: PATH_INFO is the percent-decoded path, bytes kept as they
-    // are (invalid escapes stay literal); QUERY_STRING and REQUEST_URI raw.
-    let mut path_info: Vec<u8> = percent_encoding::percent_decode(path).collect();
-    let authority = head::absolute_authority(head.target);
-    if path_info.is_empty() && authority.is_some() {
-        path_info.push(b'/');
-    }
-    env.insert_new("REQUEST_METHOD", method_value(head.method));
-    env.insert_new("SCRIPT_NAME", "");
-    env.insert_new("PATH_INFO", path_info);
-    env.insert_new("QUERY_STRING", query.to_vec());
-    env.insert_new("REQUEST_URI", head.target.to_vec());
-    env.insert_new(
-        "SERVER_PROTOCOL",
-        if head.minor == 1 {
-            "HTTP/1.1"
+/// Builds the environ of a request through [`crate::gateway::Request`]
+/// (everything but the input stream).
+pub(crate) fn build_environ(head: &Head<'_, '_>, conn: &Connection, config: &Config) -> Environ {
+    let request = gateway::Request {
+        method: head.method,
+        target: head.target,
+        version: if head.minor == 1 {
+            gateway::Version::Http11
         } else {
-            "HTTP/1.0"
+            gateway::Version::Http10
         },
-    );
-    env.insert_new("SERVER_NAME", values.server_name.clone());
-    env.insert_new("SERVER_PORT", values.server_port.clone());
-    env.insert_new("SERVER_SOFTWARE", config.server_software);
-    env.insert_new("GATEWAY_INTERFACE", "CGI/1.1");
-    env.insert_new("REMOTE_ADDR", values.remote_addr.clone());
-    env.insert_new("REMOTE_PORT", values.remote_port.clone());
-
-    let mut content_length_seen = false;
-    let mut content_type_seen = false;
-    let options = has_connection_options(head.headers);
-    for (i, h) in head.headers.iter().enumerate() {
-        let name = h.name;
-        if options && named_in_connection(head.headers, name) {
-            continue;
-        }
-        let value = head::trim_ows(h.value);
-        // Decision 11: CONTENT_TYPE / CONTENT_LENGTH, never HTTP_CONTENT_*.
-        if name.eq_ignore_ascii_case("content-length") {
-            // ENV-009: the body length in plain digits.
-            if let (false, head::Framing::Length(n)) = (content_length_seen, head.framing) {
-                env.insert_new("CONTENT_LENGTH", n.to_string());
-            }
-            content_length_seen = true;
-            continue;
-        }
-        let key = if name.eq_ignore_ascii_case("content-type") {
-            Cow::Borrowed("CONTENT_TYPE")
-        } else if authority.is_some() && name.eq_ignore_ascii_case("host") {
-            // HTTP-006: an absolute-form authority replaces Host.
-            continue;
-        } else {
-            match header_key(name) {
-                Some(key) => key,
-                None => continue,
-            }
-        };
-        let is_type = key == "CONTENT_TYPE";
-        let repeated = if is_type {
-            content_type_seen
-        } else {
-            head.headers[..i]
-                .iter()
-                .any(|earlier| earlier.name.eq_ignore_ascii_case(name))
-        };
-        content_type_seen |= is_type;
-        if repeated {
-            // Repeats combine in arrival order: ", " (Cookie: "; ").
-            let sep: &[u8] = if name.eq_ignore_ascii_case("cookie") {
-                b"; "
-            } else {
-                b", "
-            };
-            let mut joined = env.get_bytes(&key).unwrap_or_default().to_vec();
-            joined.extend_from_slice(sep);
-            joined.extend_from_slice(value);
-            env.set(key, joined);
-        } else {
-            env.insert_new(key, value.to_vec());
-        }
-    }
-    if let Some(authority) = authority {
-        env.insert_new("HTTP_HOST", authority.to_vec());
-    }
-    env.set_url_scheme(info.url_scheme);
-    env.set_multithread(true);
-    env.set_multiprocess(false);
-    env.set_run_once(false);
-    env.set_input_terminated(head.framing == head::Framing::Chunked);
-    env.set_file_wrapper(true);
-    env
+        authority: gateway::absolute_authority(head.target),
+        content_length: match head.framing {
+            head::Framing::Length(n) if head.has_length_field => Some(n),
+            _ => None,
+        },
+        input_terminated: head.framing == head::Framing::Chunked,
+    };
+    let flags = gateway::Flags {
+        multithread: true,
+        multiprocess: false,
+        run_once: false,
+        file_wrapper: true,
+        server_software: config.server_software,
+    };
+    let fields = head.headers.iter().map(|h| (h.name.as_bytes(), h.value));
+    request.into_environ(fields, conn, &flags, Box::new(std::io::empty()))
 }
 
 /// What the connection loop knows about the request when responding.
@@ -495,73 +274,5 @@ impl<S: Stream> StartResponse for Responder<'_, S> {
 
     fn headers_sent(&self) -> bool {
         self.head_sent
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn header_keys() {
-        assert_eq!(header_key("Host").as_deref(), Some("HTTP_HOST"));
-        assert_eq!(
-            header_key("X-Custom-Thing").as_deref(),
-            Some("HTTP_X_CUSTOM_THING")
-        );
-        assert_eq!(header_key("X_Custom"), None);
-    }
-
-    #[test]
-    fn fields_named_in_connection_stay_out_of_the_environ() {
-        // ENV-038: a connection option names a hop-by-hop field; ENV-033's
-        // fields and Host/Content-* stay.
-        let headers = [
-            httparse::Header {
-                name: "Connection",
-                value: b"close, X-Secret",
-            },
-            httparse::Header {
-                name: "connection",
-                value: b"Host, TE",
-            },
-            httparse::Header {
-                name: "X-Secret",
-                value: b"1",
-            },
-            httparse::Header {
-                name: "Host",
-                value: b"h",
-            },
-        ];
-        assert!(has_connection_options(&headers));
-        assert!(named_in_connection(&headers, "x-secret"));
-        assert!(!named_in_connection(&headers, "Host"));
-        assert!(!named_in_connection(&headers, "TE"));
-        assert!(!named_in_connection(&headers, "X-Other"));
-        let plain = [httparse::Header {
-            name: "Connection",
-            value: b"keep-alive, close",
-        }];
-        assert!(!has_connection_options(&plain));
-    }
-
-    #[test]
-    fn ipv6_server_names_get_brackets() {
-        // ENV-011 (RFC 3875 4.1.14): "[" ipv6-address "]".
-        assert_eq!(cgi_server_name("::1"), "[::1]");
-        assert_eq!(cgi_server_name("fe80::1"), "[fe80::1]");
-        assert_eq!(cgi_server_name("[::1]"), "[::1]");
-        assert_eq!(cgi_server_name("127.0.0.1"), "127.0.0.1");
-        assert_eq!(cgi_server_name("example.com"), "example.com");
-    }
-
-    #[test]
-    fn targets() {
-        assert_eq!(split_target(b"/a?b=c"), (&b"/a"[..], &b"b=c"[..]));
-        assert_eq!(split_target(b"/a"), (&b"/a"[..], &b""[..]));
-        assert_eq!(split_target(b"http://h:1/p?q"), (&b"/p"[..], &b"q"[..]));
-        assert_eq!(split_target(b"HTTP://h"), (&b""[..], &b""[..]));
-        assert_eq!(split_target(b"*"), (&b"*"[..], &b""[..]));
     }
 }

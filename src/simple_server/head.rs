@@ -26,6 +26,8 @@ pub(crate) struct Head<'h, 'b> {
     /// The connection may stay open after this exchange (as far as the
     /// request says).
     pub keep_alive: bool,
+    /// A Content-Length field delimits the body (ENV-009: `CONTENT_LENGTH`).
+    pub has_length_field: bool,
     /// `Expect: 100-continue` (only honoured on HTTP/1.1).
     pub expect_continue: bool,
 }
@@ -42,24 +44,7 @@ const fn reject(status: u16, reason: &'static str) -> Reject {
     Reject { status, reason }
 }
 
-pub(crate) fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        417 => "Expectation Failed",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        503 => "Service Unavailable",
-        505 => "HTTP Version Not Supported",
-        _ => "Error",
-    }
-}
+pub(crate) use crate::gateway::reason_phrase;
 
 /// Incremental search for the end of a head: scans only bytes not scanned
 /// before (HTTP-001). Also refuses, as soon as it is seen, a bare LF line
@@ -181,6 +166,7 @@ pub(crate) fn parse<'h, 'b>(
         headers,
         framing: Framing::Length(0),
         keep_alive: minor == 1,
+        has_length_field: false,
         expect_continue: false,
     };
     decide(&mut head)?;
@@ -228,35 +214,7 @@ fn version_error(buf: &[u8]) -> Reject {
     }
 }
 
-/// The authority of an absolute-form target (`http://host:port/path`).
-pub(crate) fn absolute_authority(target: &[u8]) -> Option<&[u8]> {
-    for scheme in [&b"http://"[..], b"https://"] {
-        if target.len() >= scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme) {
-            let after = &target[scheme.len()..];
-            let end = after
-                .iter()
-                .position(|&b| b == b'/' || b == b'?')
-                .unwrap_or(after.len());
-            return (end > 0).then_some(&after[..end]);
-        }
-    }
-    None
-}
-
-/// Splits a comma-separated list field into trimmed elements.
-pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    value.split(|&b| b == b',').map(trim_ows)
-}
-
-pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = v {
-        v = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = v {
-        v = rest;
-    }
-    v
-}
+pub(crate) use crate::gateway::{absolute_authority, list_elements, trim_ows};
 
 /// Parses a request Content-Length: ASCII digits only, no sign, no list,
 /// no overflow (HTTP-010). Leading zeros are allowed: the value must fit
@@ -382,6 +340,7 @@ fn decide(head: &mut Head<'_, '_>) -> Result<(), Reject> {
         head.framing = Framing::Chunked;
     } else {
         head.framing = Framing::Length(length.unwrap_or(0));
+        head.has_length_field = length.is_some();
     }
     head.keep_alive = !close && (head.minor == 1 || keep_alive_token);
     Ok(())

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use super::date;
 use crate::environ::ErrorStream;
+pub(crate) use crate::gateway::escape_into;
 use crate::Environ;
 
 /// Where [`simple_server`](super) writes its logs: the access log, its own
@@ -252,37 +253,6 @@ impl ErrorsSlot {
         } else if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(stream))) {
             drop(payload);
         }
-    }
-}
-
-/// Appends `bytes` with control characters (C0, DEL, C1 when decoded) and
-/// backslashes escaped as `\xHH` / `\\`, so that a request line cannot forge
-/// log lines (wsgiref gh-100001).
-pub(crate) fn escape_into(out: &mut String, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        let (valid, invalid) = match std::str::from_utf8(bytes) {
-            Ok(text) => (text, &[][..]),
-            Err(err) => {
-                let (good, rest) = bytes.split_at(err.valid_up_to());
-                let bad = err.error_len().unwrap_or(rest.len());
-                // `good` is valid UTF-8 by construction.
-                (std::str::from_utf8(good).unwrap_or_default(), &rest[..bad])
-            }
-        };
-        for ch in valid.chars() {
-            match ch {
-                '\\' => out.push_str("\\\\"),
-                '"' => out.push_str("\\x22"),
-                c if c.is_control() => {
-                    let _ = write!(out, "\\x{:02x}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for &b in invalid {
-            let _ = write!(out, "\\x{b:02x}");
-        }
-        bytes = &bytes[valid.len() + invalid.len()..];
     }
 }
 

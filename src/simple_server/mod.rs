@@ -201,35 +201,7 @@ pub use config::Config;
 pub use log::LogSink;
 pub use server::{Server, ShutdownHandle};
 
-/// What a connection knows about its two ends: it becomes `REMOTE_ADDR`,
-/// `REMOTE_PORT`, `SERVER_NAME`, `SERVER_PORT` and `rgi.url_scheme`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnInfo {
-    /// The client's IP address, as text (`REMOTE_ADDR`).
-    pub remote_addr: String,
-    /// The client's port (`REMOTE_PORT`).
-    pub remote_port: u16,
-    /// The server's name (`SERVER_NAME`): the host given to
-    /// [`make_server`], or the bound address.
-    pub server_name: String,
-    /// The server's port (`SERVER_PORT`).
-    pub server_port: u16,
-    /// `rgi.url_scheme`: `"http"` (or `"https"` behind a TLS layer).
-    pub url_scheme: &'static str,
-}
-
-impl Default for ConnInfo {
-    /// `127.0.0.1:0` talking to `localhost:80` over `http`.
-    fn default() -> Self {
-        ConnInfo {
-            remote_addr: "127.0.0.1".into(),
-            remote_port: 0,
-            server_name: "localhost".into(),
-            server_port: 80,
-            url_scheme: "http",
-        }
-    }
-}
+pub use crate::gateway::ConnInfo;
 
 /// Serves HTTP/1.1 requests read from `stream`, writing the responses to
 /// it, until the stream ends (a read returns 0) or a response closes the

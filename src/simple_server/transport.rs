@@ -32,21 +32,7 @@ pub(crate) trait Stream: Read + Write + Send + 'static {
     /// calling it ourselves would need `unsafe`; so large blocks (256 KiB)
     /// keep the system calls few: over 1 GiB/s on loopback.
     fn send_file(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
-        let block = usize::try_from(len).unwrap_or(usize::MAX).min(256 * 1024);
-        let mut buf = vec![0u8; block];
-        let mut sent = 0u64;
-        while sent < len {
-            let want = usize::try_from(len - sent).unwrap_or(usize::MAX).min(block);
-            let n = match file.read(&mut buf[..want]) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            self.write_all(&buf[..n])?;
-            sent += n as u64;
-        }
-        Ok(sent)
+        crate::gateway::copy_file(file, len, 256 * 1024, |block| self.write_all(block))
     }
     /// Closes the write side after the last response (TCP: FIN, so that
     /// the client sees the end of a close-delimited response).
