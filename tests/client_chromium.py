@@ -12,6 +12,7 @@ Exits non-zero with a message on stderr when something fails.
 """
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -76,8 +77,11 @@ class Driver:
         raise SystemExit(f"timed out waiting for a URL containing {part!r}")
 
 
-def main():
-    chromedriver, chromium, base_url, text, screenshot = sys.argv[1:6]
+@contextlib.contextmanager
+def browser(chromedriver, chromium, extra_args=()):
+    """Starts chromedriver on a free port and a headless Chromium session
+    with a fresh profile; yields the Driver; ends both and removes the
+    profile afterwards."""
     port = free_port()
     profile = tempfile.mkdtemp(prefix="rgi-chromium-")
     log = open(os.path.join(profile, "chromedriver.log"), "wb")
@@ -101,7 +105,7 @@ def main():
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--window-size=900,500",
+            "--disable-dev-shm-usage", *extra_args,
             f"--user-data-dir={profile}/profile",
         ]
         caps = {"capabilities": {"alwaysMatch": {
@@ -109,7 +113,26 @@ def main():
             "goog:chromeOptions": {"binary": chromium, "args": args},
         }}}
         driver.session = driver.call("POST", "/session", caps)["sessionId"]
+        yield driver
+    finally:
+        if driver.session:
+            try:
+                driver.s("DELETE", "")
+            except BaseException:
+                pass
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(profile, ignore_errors=True)
 
+
+def main():
+    chromedriver, chromium, base_url, text, screenshot = sys.argv[1:6]
+    with browser(chromedriver, chromium, ["--window-size=900,500"]) as driver:
         driver.s("POST", "/url", {"url": base_url + "/"})
         driver.wait_url("/")
         print("FRONT_TITLE", driver.s("GET", "/title"))
@@ -132,20 +155,6 @@ def main():
             time.sleep(0.1)
         print("HOME_URL", url)
         sys.stdout.flush()
-    finally:
-        if driver.session:
-            try:
-                driver.s("DELETE", "")
-            except BaseException:
-                pass
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -241,71 +241,56 @@ impl App {
 
     /// The response to one request (routes, not-found, errors), without
     /// the mounts.
-    fn respond(&self, env: &mut Environ) -> (Response, bool) {
+    fn respond(&self, env: &mut Environ) -> Response {
         let method = env.get_str("REQUEST_METHOD").unwrap_or("GET").to_owned();
-        let path = env.get_bytes("PATH_INFO").unwrap_or(b"");
-        if path == b"*" {
-            return (self.asterisk(&method), false);
+        if env.get_bytes("PATH_INFO") == Some(b"*") {
+            return self.asterisk(&method);
         }
         if let Some(reason) = bad_escape(env) {
             log_line(env, &format!("{method}: 400: {reason}"));
-            return (Response::text(reason).status(400), method == "HEAD");
+            return Response::text(reason).status(400);
         }
-        let path = env.get_bytes("PATH_INFO").unwrap_or(b"");
-        let Ok(path) = std::str::from_utf8(path) else {
-            let reason = format!(
-                "{method} {:?}: the path is not UTF-8, so no route can match it",
-                String::from_utf8_lossy(path)
-            );
-            log_line(env, &reason);
-            let mut req = Request::new(
-                std::mem::take(env),
-                Vec::new(),
-                self.data.clone(),
-                self.body_limit,
-            );
-            let response = self.not_found(&mut req);
-            *env = req.into_environ();
-            return (response, method == "HEAD");
+        let path = match env.path_info() {
+            Ok(path) => path.to_owned(),
+            Err(_) => {
+                let shown = env.get("PATH_INFO").map(|v| v.to_str_lossy().into_owned());
+                let reason =
+                    format!("{method} {shown:?}: the path is not UTF-8, so no route can match it");
+                log_line(env, &reason);
+                return self.with_request(env, Vec::new(), |app, req| app.not_found(req));
+            }
         };
-        let path = path.to_owned();
-        let (response, head) = match self.router.select(&method, &path) {
+        match self.router.select(&method, &path) {
             Selected::Handler {
-                handler,
-                params,
-                head,
-            } => {
-                let mut req = Request::new(
-                    std::mem::take(env),
-                    params,
-                    self.data.clone(),
-                    self.body_limit,
-                );
-                let result = guarded(|| handler(&mut req));
-                let response = result.unwrap_or_else(|err| self.error(err, &mut req));
-                *env = req.into_environ();
-                (response, head)
-            }
-            Selected::NotFound => {
-                let mut req = Request::new(
-                    std::mem::take(env),
-                    Vec::new(),
-                    self.data.clone(),
-                    self.body_limit,
-                );
-                let response = self.not_found(&mut req);
-                *env = req.into_environ();
-                (response, method == "HEAD")
-            }
-            Selected::Options { allow } => (Response::empty(204).header("Allow", allow), false),
-            Selected::NotAllowed { allow } => (
-                Response::text("Method Not Allowed")
-                    .status(405)
-                    .header("Allow", allow),
-                method == "HEAD",
-            ),
-        };
-        (response, head)
+                handler, params, ..
+            } => self.with_request(env, params, |app, req| {
+                guarded(|| handler(req)).unwrap_or_else(|err| app.error(err, req))
+            }),
+            Selected::NotFound => self.with_request(env, Vec::new(), |app, req| app.not_found(req)),
+            Selected::Options { allow } => Response::empty(204).header("Allow", allow),
+            Selected::NotAllowed { allow } => Response::text("Method Not Allowed")
+                .status(405)
+                .header("Allow", allow),
+        }
+    }
+
+    /// Runs `f` with a [`Request`] that owns the environ for the time, and
+    /// gives the environ back.
+    fn with_request(
+        &self,
+        env: &mut Environ,
+        params: Vec<(String, String)>,
+        f: impl FnOnce(&App, &mut Request) -> Response,
+    ) -> Response {
+        let mut req = Request::new(
+            std::mem::take(env),
+            params,
+            self.data.clone(),
+            self.body_limit,
+        );
+        let response = f(self, &mut req);
+        *env = req.into_environ();
+        response
     }
 
     /// `OPTIONS *` lists every method; any other method on `*` is 400.
@@ -394,8 +379,8 @@ impl Application for App {
         {
             return mount.call(env, start);
         }
-        let (response, head) = self.respond(env);
-        let head = head || env.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
+        let response = self.respond(env);
+        let head = env.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
         send(env, start, response, head)
     }
 }
@@ -410,14 +395,14 @@ pub(crate) fn send(
     head: bool,
 ) -> Result<Body, rgi::AppError> {
     let (status, mut headers, mut body) = response.into_parts();
-    if !(100..=599).contains(&status) {
+    if !(200..=599).contains(&status) {
         log_line(
             env,
-            &format!("a handler set the status {status}, which is not 100-599"),
+            &format!("a handler set the status {status}, which is not a final status (200-599, START-003)"),
         );
         return send_plain_500(start);
     }
-    let bodiless = status < 200 || status == 204 || status == 304;
+    let bodiless = status == 204 || status == 304;
     if head || bodiless {
         if !bodiless && !headers.contains("content-length") {
             if let Some(len) = body.known_length() {
@@ -425,6 +410,13 @@ pub(crate) fn send(
             }
         }
         body = Body::empty();
+    }
+    // Checked here, before the one `start` call, so that a refused
+    // response can still become a plain 500 (rgi's checks, START-003,
+    // HDR-001..006).
+    if let Err(e) = rgi::start_response::check_headers(&headers) {
+        log_line(env, &format!("the response was refused: {e}"));
+        return send_plain_500(start);
     }
     match start.start(status, headers) {
         Ok(()) => Ok(body),
@@ -447,5 +439,100 @@ impl std::fmt::Debug for App {
             .field("data", &self.data)
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rgi::test::{TestClient, TestRequest};
+
+    #[test]
+    fn head_uses_get_keeps_the_length_and_drops_the_body() {
+        let client = TestClient::new(App::new().get("/", || "twelve bytes"));
+        let res = client.head("/");
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.header("content-length"), Some("12"));
+        assert!(res.body().is_empty());
+        assert!(res.findings().is_empty(), "{:?}", res.findings());
+    }
+
+    #[test]
+    fn options_405_and_asterisk() {
+        let app = App::new()
+            .route("/a", ["GET", "PUT"], || "a")
+            .post("/b", || "b");
+        let client = TestClient::new(app);
+        let res = client.options("/a");
+        assert_eq!(
+            (res.status(), res.header("allow")),
+            (204, Some("GET, HEAD, PUT, OPTIONS"))
+        );
+        let res = client.delete("/a");
+        assert_eq!(
+            (res.status(), res.header("allow")),
+            (405, Some("GET, HEAD, PUT, OPTIONS"))
+        );
+        let res = client.request(TestRequest::raw("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assert_eq!(
+            (res.status(), res.header("allow")),
+            (204, Some("GET, HEAD, PUT, POST, OPTIONS"))
+        );
+    }
+
+    #[test]
+    fn not_found_handler_keeps_a_chosen_status() {
+        let client = TestClient::new(
+            App::new().on_not_found(|req: &mut Request| format!("no {}", req.path())),
+        );
+        let res = client.get("/x");
+        assert_eq!((res.status(), res.text().as_str()), (404, "no /x"));
+        let client = TestClient::new(App::new().on_not_found(|| ("gone", 410)));
+        assert_eq!(client.get("/x").status(), 410);
+    }
+
+    #[test]
+    fn a_failing_error_handler_falls_back_to_the_default() {
+        let app = App::new()
+            .get("/bad", || -> Result<&'static str, Error> {
+                Err(Error::bad_request("nope"))
+            })
+            .get("/boom", || -> &'static str { panic!("boom") })
+            .on_error(|_err: &Error, _req: &mut Request| -> Response {
+                panic!("the error handler too")
+            });
+        let client = TestClient::new(app);
+        let res = client.get("/bad");
+        assert_eq!((res.status(), res.text().as_str()), (400, "nope"));
+        assert!(
+            res.log().contains("the error handler failed too"),
+            "{}",
+            res.log()
+        );
+        let res = client.get("/boom");
+        assert_eq!(
+            (res.status(), res.text().as_str()),
+            (500, "Internal Server Error")
+        );
+        assert!(res.log().contains("boom"), "{}", res.log());
+    }
+
+    #[test]
+    fn what_rgi_refuses_becomes_a_logged_500() {
+        let app = App::new()
+            .get("/status", || Response::text("x").status(42))
+            .get("/interim", || Response::text("x").status(101))
+            .get("/header", || Response::text("x").header("Bad Name", "v"))
+            .get("/hop", || Response::text("x").header("Connection", "close"));
+        let client = TestClient::new(app).without_validation();
+        for target in ["/status", "/interim", "/header", "/hop"] {
+            let res = client.get(target);
+            assert_eq!(
+                (res.status(), res.text().as_str()),
+                (500, "Internal Server Error"),
+                "{target}"
+            );
+            assert!(res.log().contains("rgi-web:"), "{target}: {}", res.log());
+        }
     }
 }

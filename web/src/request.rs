@@ -5,7 +5,6 @@
 use std::any::Any;
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::io::Read;
 use std::sync::Arc;
 
 use rgi::environ::Extensions;
@@ -167,10 +166,7 @@ impl Request {
 
     /// Every query argument, decoded, in order (repeated names repeat).
     pub fn queries(&self) -> &[(String, String)] {
-        self.query.get_or_init(|| {
-            let raw = self.env.get_bytes("QUERY_STRING").unwrap_or(b"");
-            form_urlencoded::parse(raw).into_owned().collect()
-        })
+        self.query.get_or_init(|| rgi::util::query_pairs(&self.env))
     }
 
     /// The first value of the query argument `name`.
@@ -340,17 +336,19 @@ impl Request {
     }
 
     /// The body as an `application/x-www-form-urlencoded` form: every
-    /// field, decoded, in order. A `multipart/form-data` body is `415`
-    /// (not supported).
+    /// field, decoded, in order. A body of another `Content-Type` is `415`
+    /// (a missing one is accepted), as for rgi's
+    /// [`read_form`](rgi::util::read_form).
     pub fn form(&mut self) -> Result<Vec<(String, String)>, Error> {
-        if self.content_type().as_deref() == Some("multipart/form-data") {
-            return Err(Error::new(
-                415,
-                "multipart/form-data bodies are not supported; send application/x-www-form-urlencoded",
-            ));
+        if let Some(media) = self.content_type() {
+            if media != "application/x-www-form-urlencoded" {
+                return Err(Error::new(
+                    415,
+                    format!("the request body is {media}, not application/x-www-form-urlencoded"),
+                ));
+            }
         }
-        let bytes = self.body()?;
-        Ok(form_urlencoded::parse(bytes).into_owned().collect())
+        Ok(rgi::util::parse_urlencoded(self.body()?))
     }
 
     /// The first value of the form field `name` (see [`form`](Self::form)).
@@ -608,44 +606,33 @@ fn forwarded_for(header: &str) -> Option<String> {
     usable.then(|| host.to_owned())
 }
 
-/// Reads the body of the request, at most `limit` bytes: from
-/// `CONTENT_LENGTH` when it is there, to the end of a terminated input
-/// otherwise, nothing when neither.
+/// Reads the body of the request, at most `limit` bytes: a declared
+/// `Content-Length` over the limit is refused before reading; the rest is
+/// rgi's [`read_body`](rgi::util::read_body) (the input ends with the body,
+/// INPUT-001; a truncated body is a read error, INPUT-003).
 fn read_body(env: &mut Environ, limit: u64) -> Result<Vec<u8>, Error> {
-    let declared = match env.get_str("CONTENT_LENGTH") {
-        None | Some("") => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            Error::bad_request(format!("the Content-Length {text:?} is not a number"))
-        })?),
-    };
-    let too_big = |size: String| {
+    let too_big = || {
         Error::new(
             413,
-            format!("the request body is {size} bytes; this application accepts at most {limit}"),
+            format!("the request body is larger than this application accepts ({limit} bytes)"),
         )
     };
-    let want = match declared {
-        Some(len) if len > limit => return Err(too_big(len.to_string())),
-        Some(len) => len,
-        None if env.input_terminated() => limit.saturating_add(1),
-        None => return Ok(Vec::new()),
-    };
-    let mut out = Vec::with_capacity(usize::try_from(want.min(64 * 1024)).unwrap_or(0));
-    env.input()
-        .take(want)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::bad_request(format!("the request body could not be read: {e}")))?;
-    if out.len() as u64 > limit {
-        return Err(too_big(format!("more than {limit}")));
+    if let Some(text) = env.get_str("CONTENT_LENGTH").filter(|t| !t.is_empty()) {
+        let declared: u64 = text.parse().map_err(|_| {
+            Error::bad_request(format!("the Content-Length {text:?} is not a number"))
+        })?;
+        if declared > limit {
+            return Err(too_big());
+        }
     }
-    if declared.is_some_and(|len| (out.len() as u64) < len) {
-        return Err(Error::bad_request(format!(
-            "the request body ended after {} of its {} declared bytes",
-            out.len(),
-            declared.unwrap_or(0)
-        )));
-    }
-    Ok(out)
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    rgi::util::read_body(env, limit).map_err(|e| match e {
+        rgi::util::BodyError::TooLarge { .. } => too_big(),
+        other => Error::new(
+            other.status(),
+            format!("the request body could not be read: {other}"),
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -690,58 +677,30 @@ mod tests {
 
     #[test]
     fn bodies_are_capped_and_checked() {
-        let mut req = Request::new(
-            env_with_body(b"hello", Some("5"), false),
-            vec![],
-            Arc::default(),
-            5,
-        );
+        let capped = |body: &[u8], length: Option<&str>| {
+            Request::new(env_with_body(body, length, true), vec![], Arc::default(), 5)
+        };
+        let mut req = capped(b"hello", Some("5"));
         assert_eq!(req.body().unwrap(), b"hello");
         assert_eq!(req.text().unwrap(), "hello");
 
-        let mut req = Request::new(
-            env_with_body(b"hello!", Some("6"), false),
-            vec![],
-            Arc::default(),
-            5,
-        );
+        // Refused from Content-Length, before reading.
+        let mut req = capped(b"hello!", Some("6"));
         let err = req.body().unwrap_err();
         assert_eq!(err.status(), 413);
-        assert!(err.message().contains("at most 5"), "{}", err.message());
+        assert!(err.message().contains("(5 bytes)"), "{}", err.message());
         // The failure is kept: a second read says the same.
         assert_eq!(req.body().unwrap_err().status(), 413);
 
-        // Chunked (no Content-Length, terminated input): counted while read.
-        let mut req = Request::new(
-            env_with_body(b"hello!", None, true),
-            vec![],
-            Arc::default(),
-            5,
-        );
-        assert_eq!(req.body().unwrap_err().status(), 413);
-        let mut req = Request::new(
-            env_with_body(b"hello", None, true),
-            vec![],
-            Arc::default(),
-            5,
-        );
-        assert_eq!(req.body().unwrap(), b"hello");
+        // Chunked (no Content-Length): counted while read.
+        assert_eq!(capped(b"hello!", None).body().unwrap_err().status(), 413);
+        assert_eq!(capped(b"hello", None).body().unwrap(), b"hello");
 
-        // Neither: no body.
-        let mut req = Request::new(
-            env_with_body(b"ignored", None, false),
-            vec![],
-            Arc::default(),
-            5,
+        assert_eq!(capped(b"", Some("x1")).body().unwrap_err().status(), 400);
+        assert_eq!(
+            capped(b"\xff\xfe", Some("2")).text().unwrap_err().status(),
+            400
         );
-        assert_eq!(req.body().unwrap(), b"");
-
-        let mut req = Request::from_environ(env_with_body(b"abc", Some("10"), false));
-        assert_eq!(req.body().unwrap_err().status(), 400);
-        let mut req = Request::from_environ(env_with_body(b"", Some("x1"), false));
-        assert_eq!(req.body().unwrap_err().status(), 400);
-        let mut req = Request::from_environ(env_with_body(b"\xff\xfe", Some("2"), false));
-        assert_eq!(req.text().unwrap_err().status(), 400);
     }
 
     #[test]
@@ -754,6 +713,12 @@ mod tests {
         let mut env = env_with_body(b"--x", Some("3"), false);
         env.set("CONTENT_TYPE", "multipart/form-data; boundary=x");
         assert_eq!(Request::from_environ(env).form().unwrap_err().status(), 415);
+        let mut env = env_with_body(b"a=1", Some("3"), false);
+        env.set(
+            "CONTENT_TYPE",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        );
+        assert_eq!(Request::from_environ(env).form().unwrap().len(), 1);
 
         let mut req = Request::from_environ(env_with_body(b"[1,2]", Some("5"), false));
         assert_eq!(req.json::<Vec<u8>>().unwrap(), [1, 2]);

@@ -1,8 +1,8 @@
 """Checks in headless Chromium the cookie attributes that browsers enforce
 (HttpOnly, Path, SameSite) on cookies set by an rgi-web application, through
 chromedriver's WebDriver HTTP API with nothing but the Python standard
-library. The WebDriver client (Driver, free_port) is the one of the base64
-browser test, tests/client_chromium.py.
+library. The WebDriver client and the browser session are those of the
+base64 browser test, tests/client_chromium.py.
 
 usage: client_chromium_cookies.py CHROMEDRIVER CHROMIUM PORT
 
@@ -17,16 +17,13 @@ Exits non-zero with a message on stderr when something fails.
 """
 
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
-from client_chromium import DEADLINE, Driver, free_port  # noqa: E402
+from client_chromium import DEADLINE, browser  # noqa: E402
 
 
 def text_of(driver, css):
@@ -67,51 +64,8 @@ def observe(driver, port):
 
 def main():
     chromedriver, chromium, port = sys.argv[1:4]
-    driver_port = free_port()
-    profile = tempfile.mkdtemp(prefix="rgi-web-chromium-")
-    log = open(os.path.join(profile, "chromedriver.log"), "wb")
-    proc = subprocess.Popen(
-        [chromedriver, f"--port={driver_port}", "--allowed-ips=127.0.0.1"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    driver = Driver(driver_port)
-    try:
-        while True:  # wait until chromedriver answers
-            try:
-                if driver.call("GET", "/status").get("ready"):
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() > DEADLINE or proc.poll() is not None:
-                raise SystemExit("chromedriver did not start")
-            time.sleep(0.1)
-        args = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", f"--user-data-dir={profile}/profile",
-        ]
-        caps = {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
-        }}}
-        driver.session = driver.call("POST", "/session", caps)["sessionId"]
+    with browser(chromedriver, chromium) as driver:
         observe(driver, port)
-    finally:
-        if driver.session:
-            try:
-                driver.s("DELETE", "")
-            except BaseException:
-                pass
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
