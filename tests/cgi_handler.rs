@@ -188,7 +188,53 @@ fn errors_and_panics_before_output_become_500() {
     let unstarted = rgi::app(|_: &mut Environ, _: &mut dyn StartResponse| Ok(Body::from("x")));
     let (head, _, log) = run(unstarted, &[("REQUEST_METHOD", b"GET")], b"");
     assert!(head.starts_with("Status: 500 "), "{head}");
-    assert!(log.contains("APP-005"), "{log}");
+    // START-002, as the server logs it (this handler used to say APP-005).
+    assert!(log.contains("START-002"), "{log}");
+}
+
+#[test]
+fn a_second_start_after_a_refused_one_is_refused_and_answered_500() {
+    // START-006: a refused start still counts, here as in the server
+    // (tests/server_start_response.rs); the CGI handler used to answer 200.
+    let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
+        assert!(start.start("200 OK", [("Bad Name", "x")].into()).is_err());
+        let second = start.start("200 OK", [("Content-Type", "text/plain")].into());
+        assert!(
+            matches!(second, Err(rgi::Error::AlreadyStarted)),
+            "{second:?}"
+        );
+        Ok(Body::from("not this"))
+    });
+    let (head, body, log) = run(app, &[("REQUEST_METHOD", b"GET")], b"");
+    assert!(head.starts_with("Status: 500 "), "{head}");
+    assert_eq!(body, rgi::handlers::cgi::ERROR_BODY);
+    assert!(
+        log.contains("START-006") && log.contains("START-005"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_request_body_cut_short_is_a_client_failure() {
+    // INPUT-003, INPUT-013: stdin ends before CONTENT_LENGTH bytes; the read
+    // fails, and the handler answers 400 and logs a client disconnect.
+    let app = rgi::app(|env: &mut Environ, start: &mut dyn StartResponse| {
+        let mut all = Vec::new();
+        let read = std::io::Read::read_to_end(env.input(), &mut all);
+        assert_eq!(read.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+        Err("the body could not be read".into())
+    });
+    let (head, _, log) = run(
+        app,
+        &[("REQUEST_METHOD", b"POST"), ("CONTENT_LENGTH", b"10")],
+        b"abc",
+    );
+    assert!(head.starts_with("Status: 400 "), "{head}");
+    assert!(
+        log.contains("INPUT-013") && !log.contains("APP-005"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -226,7 +272,8 @@ fn write_sends_the_head_first_and_bad_headers_are_refused() {
     let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
         assert!(start.start("200 OK", [("Bad Name", "x")].into()).is_err());
         assert!(start.write(b"early").is_err(), "write before start");
-        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+        // START-006: the refused start counts; start_error records the response.
+        start.start_error("200 OK", [("Content-Type", "text/plain")].into())?;
         start.write(b"written ")?;
         assert!(start.headers_sent());
         Ok(Body::from("returned"))

@@ -62,8 +62,8 @@ pub struct Outcome {
 ///
 /// The engine keeps the environ (and drops it after `run`, once the
 /// request's error stream is flushed).
-pub fn run<O: Output + ?Sized>(
-    app: &dyn Application,
+pub fn run<A: Application + ?Sized, O: Output + ?Sized>(
+    app: &A,
     environ: &mut Environ,
     output: &mut O,
     log: Log<'_>,

@@ -295,6 +295,9 @@ impl<'o, O: Output + ?Sized> Responder<'o, O> {
     /// Sends the recorded head; `known`: the body's length if known before
     /// sending. Does nothing unless a response is recorded and unsent.
     pub(crate) fn send_head(&mut self, known: Option<u64>) -> io::Result<()> {
+        if !matches!(self.state, State::Recorded(_)) {
+            return Ok(());
+        }
         let State::Recorded(mut recorded) = std::mem::replace(&mut self.state, State::Empty) else {
             return Ok(());
         };

@@ -471,3 +471,22 @@ fn a_refused_body_is_the_answer() {
     assert_eq!(outcome.status, 413);
     assert_eq!(out.status(), Some("413 Content Too Large"));
 }
+
+#[test]
+fn written_bytes_come_before_the_returned_body() {
+    // START-010, BODY-001
+    let writer = app(|_, start| {
+        start.start("200 OK", plain())?;
+        start.write(b"written ")?;
+        Ok(Body::from("returned"))
+    });
+    for delimiting in [Delimiting::Chunked, Delimiting::Engine] {
+        let mut out = Recorder {
+            delimiting: Some(delimiting),
+            ..Recorder::default()
+        };
+        let (outcome, log) = serve(&writer, "GET", &mut out);
+        assert_eq!(out.body(), b"written returned", "{:?} {log:?}", out.events);
+        assert_eq!(outcome.end, End::Complete);
+    }
+}

@@ -38,26 +38,30 @@
 //! * gives the application standard input limited to `CONTENT_LENGTH` bytes
 //!   (no `CONTENT_LENGTH`: an empty body), and standard error as
 //!   `rgi.errors`;
-//! * checks the status and headers as every rgi server does, computes a
+//! * runs the application through [`crate::gateway::run`], the call policy
+//!   every rgi engine shares: it checks the status and headers, computes a
 //!   `Content-Length` for bodies of known length (not for HEAD: BODY-009),
 //!   never sends more bytes than
 //!   a declared `Content-Length`, and sends no body for `HEAD` requests and
 //!   1xx/204/304 responses (RFC 3875 section 4.3.3);
 //! * answers `500 Internal Server Error` when the application fails or panics
 //!   before any output, and otherwise stops the output (the web server sees
-//!   a truncated response); the error goes to standard error.
+//!   a truncated response); the error goes to standard error, naming the
+//!   rule. Standard input that ends before `CONTENT_LENGTH` bytes is a read
+//!   error (`UnexpectedEof`), answered 400 and logged as the client's
+//!   failure (INPUT-013).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, BufReader, Read, Write};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::start_response::check_response;
-use crate::{Application, Body, EnvValue, Environ, Error, Headers, StartResponse};
+use crate::gateway::{Delimiting, InputFailure, Output, ResponseHead};
+use crate::{Application, EnvValue, Environ};
 
-/// The status sent when the application fails before any output.
-pub const ERROR_STATUS: &str = "500 Internal Server Error";
-/// The body sent with [`ERROR_STATUS`].
-pub const ERROR_BODY: &[u8] = b"A server error occurred.  Please contact the administrator.\n";
+/// The status and body sent when the application fails before any output:
+/// the gateway's, as for every engine.
+pub use crate::gateway::{ERROR_BODY, ERROR_STATUS};
 
 /// The CGI meta-variables (RFC 3875 section 4.1) and common server
 /// additions that are copied into the environ; `HTTP_*` and `SSL_*` names
@@ -172,141 +176,167 @@ where
         .get_str("CONTENT_LENGTH")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(0);
-    environ.set_input(Box::new(BufReader::new(stdin.take(length))));
-    environ.set_errors(Box::new(stderr));
-    let head_request = environ.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
-
-    let mut start = CgiStart::new(stdout, head_request);
-    let result = catch_unwind(AssertUnwindSafe(|| app.call(&mut environ, &mut start)));
-    let body = match result {
-        Ok(Ok(body)) if start.status.is_some() || start.sent => body,
-        Ok(Ok(body)) => {
-            drop(body);
-            return fail(
-                &mut start,
-                &mut environ,
-                "the application returned a body without calling start_response (APP-005)",
-            );
-        }
-        Ok(Err(err)) => {
-            let message = format!("the application failed: {err}");
-            return fail(&mut start, &mut environ, &message);
-        }
-        Err(panic) => {
-            let message = format!("the application panicked: {}", panic_message(&*panic));
-            return fail(&mut start, &mut environ, &message);
-        }
+    let input_failed = Arc::new(AtomicBool::new(false));
+    environ.set_input(Box::new(BufReader::new(CgiInput {
+        stdin,
+        left: length,
+        failed: Arc::clone(&input_failed),
+    })));
+    let stderr = SharedStderr(Arc::new(Mutex::new(stderr)));
+    environ.set_errors(Box::new(stderr.clone()));
+    let log = |line: std::fmt::Arguments<'_>| {
+        let mut errors = stderr.clone();
+        let _ = writeln!(errors, "rgi cgi: {line}");
+        let _ = errors.flush();
     };
-    finish(&mut start, &mut environ, body)
+    let mut output = CgiOutput {
+        out: stdout,
+        failed: None,
+        input_failed,
+    };
+    let outcome = crate::gateway::run(app, &mut environ, &mut output, &log);
+    match output.failed {
+        Some(err) if outcome.end == crate::gateway::End::ClientGone => Err(err),
+        _ => Ok(()),
+    }
 }
 
-/// Sends the body: the head first (with a computed `Content-Length` when the
-/// length is known), then the chunks, within the declared length.
-fn finish(start: &mut CgiStart<'_>, environ: &mut Environ, mut body: Body) -> io::Result<()> {
-    // BODY-009: no computed length for HEAD, whose body may be empty on
-    // purpose (BODY-007) while GET's is not.
-    if !start.sent && start.declared.is_none() && !start.suppress_body() {
-        if let Some(len) = body.known_length() {
-            if let Some((_, headers)) = start.status.as_mut() {
-                headers.add("Content-Length", len.to_string());
-                start.declared = Some(len);
+/// Standard input, limited to `CONTENT_LENGTH` bytes; ending early is the
+/// client's failure (INPUT-003, INPUT-013), not an early end of the body.
+struct CgiInput<R> {
+    stdin: R,
+    left: u64,
+    failed: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for CgiInput<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = loop {
+            match self.stdin.read(&mut buf[..want]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        match n {
+            Ok(0) => {
+                self.failed.store(true, Ordering::SeqCst);
+                Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "standard input ended before CONTENT_LENGTH bytes of the request body (INPUT-013)",
+                ))
+            }
+            Ok(n) => {
+                self.left -= n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                self.failed.store(true, Ordering::SeqCst);
+                Err(e)
             }
         }
     }
-    let mut failure = None;
-    loop {
-        let next = catch_unwind(AssertUnwindSafe(|| body.next_chunk()));
-        match next {
-            Ok(None) => break,
-            Ok(Some(Ok(chunk))) => {
-                if chunk.is_empty() {
-                    continue;
-                }
-                match start.send(&chunk) {
-                    Ok(()) => {}
-                    Err(Error::Io(err)) => {
-                        drop(body);
-                        return Err(err);
-                    }
-                    Err(err) => {
-                        failure = Some(format!("{err} (rule {})", err.rule().unwrap_or("-")));
-                        break;
-                    }
-                }
-            }
-            Ok(Some(Err(err))) => {
-                failure = Some(format!("the response body failed: {err}"));
-                break;
-            }
-            Err(panic) => {
-                failure = Some(format!(
-                    "the response body panicked: {}",
-                    panic_message(&*panic)
-                ));
-                break;
+}
+
+/// The handler's standard error, shared by `rgi.errors` and the gateway's
+/// log lines.
+struct SharedStderr<W>(Arc<Mutex<W>>);
+
+impl<W> Clone for SharedStderr<W> {
+    fn clone(&self) -> Self {
+        SharedStderr(Arc::clone(&self.0))
+    }
+}
+
+impl<W: Write> Write for SharedStderr<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .flush()
+    }
+}
+
+/// The CGI engine's output: a `Status:` line, the header fields and an
+/// empty line, then the body; the web server adds `Date`, `Server` and the
+/// framing (RFC 3875 section 6).
+struct CgiOutput<'a> {
+    out: &'a mut dyn Write,
+    /// The first error from standard output: the web server went away.
+    failed: Option<io::Error>,
+    input_failed: Arc<AtomicBool>,
+}
+
+impl CgiOutput<'_> {
+    fn keep(&mut self, result: io::Result<()>) -> io::Result<()> {
+        if let Err(e) = &result {
+            if self.failed.is_none() {
+                self.failed = Some(io::Error::new(e.kind(), e.to_string()));
             }
         }
+        result
     }
-    drop(body);
-    if let Some(message) = failure {
-        return fail(start, environ, &message);
+}
+
+impl Output for CgiOutput<'_> {
+    fn delimiting(&self) -> Delimiting {
+        Delimiting::Engine
     }
-    start.send_head()?;
-    if let Some(declared) = start.declared {
-        if start.body_bytes < declared && !start.suppress_body() {
-            log(
-                environ,
-                &format!(
-                    "the body ended after {} of the {declared} bytes its Content-Length declared; the response is truncated (BODY-004)",
-                    start.body_bytes
-                ),
-            );
+
+    fn send_head(&mut self, head: &ResponseHead<'_>) -> io::Result<()> {
+        let mut bytes = Vec::with_capacity(256);
+        bytes.extend_from_slice(b"Status: ");
+        bytes.extend_from_slice(head.status.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+        for (name, value) in head.headers.iter() {
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.extend_from_slice(b": ");
+            bytes.extend_from_slice(value.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
         }
+        if let Some(n) = head.computed_length {
+            bytes.extend_from_slice(format!("Content-Length: {n}\r\n").as_bytes());
+        }
+        bytes.extend_from_slice(b"\r\n");
+        let result = self.out.write_all(&bytes);
+        self.keep(result)
     }
-    start.out.flush()
-}
 
-/// Answers 500 if nothing was sent yet; otherwise stops the output. Logs.
-fn fail(start: &mut CgiStart<'_>, environ: &mut Environ, message: &str) -> io::Result<()> {
-    log(environ, message);
-    if start.sent {
-        log(
-            environ,
-            "the response head was already sent: the output stops here, truncated",
-        );
-        return start.out.flush();
+    fn send_data(&mut self, data: &[u8]) -> io::Result<()> {
+        let result = self.out.write_all(data);
+        self.keep(result)
     }
-    start.status = Some((
-        ERROR_STATUS.to_owned(),
-        Headers::from(vec![
-            ("Content-Type".to_owned(), "text/plain".to_owned()),
-            ("Content-Length".to_owned(), ERROR_BODY.len().to_string()),
-        ]),
-    ));
-    start.declared = Some(ERROR_BODY.len() as u64);
-    start.code = 500;
-    match start.send(ERROR_BODY) {
-        Ok(()) => {}
-        Err(Error::Io(err)) => return Err(err),
-        Err(err) => log(environ, &err.to_string()),
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.out.flush();
+        self.keep(result)
     }
-    start.send_head()?;
-    start.out.flush()
-}
 
-fn log(environ: &mut Environ, message: &str) {
-    let errors = environ.errors();
-    let _ = writeln!(errors, "rgi cgi: {message}");
-    let _ = errors.flush();
-}
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush()
+    }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(a non-string panic payload)".to_owned()
+    fn abort(&mut self) {
+        // The web server sees the output end here: a short Content-Length
+        // body, or a stream cut off.
+        let _ = self.out.flush();
+    }
+
+    fn input_failure(&self) -> Option<InputFailure> {
+        self.input_failed
+            .load(Ordering::SeqCst)
+            .then_some(InputFailure::Disconnected)
     }
 }
 
@@ -408,123 +438,6 @@ pub fn request_variables(
             is_request_variable(&k).then(|| (k, os_bytes(&v)))
         })
         .collect()
-}
-
-/// The `StartResponse` of the CGI handler: stores the status and headers and
-/// writes them, as a CGI response head, before the first body byte.
-struct CgiStart<'a> {
-    out: &'a mut dyn Write,
-    status: Option<(String, Headers)>,
-    code: u16,
-    declared: Option<u64>,
-    body_bytes: u64,
-    sent: bool,
-    head_request: bool,
-}
-
-impl<'a> CgiStart<'a> {
-    fn new(out: &'a mut dyn Write, head_request: bool) -> Self {
-        CgiStart {
-            out,
-            status: None,
-            code: 0,
-            declared: None,
-            body_bytes: 0,
-            sent: false,
-            head_request,
-        }
-    }
-
-    fn forbids_body(&self) -> bool {
-        self.code < 200 || self.code == 204 || self.code == 304
-    }
-
-    fn suppress_body(&self) -> bool {
-        self.head_request || self.forbids_body()
-    }
-
-    fn store(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
-        // START-003, HDR-001..006: a final status, headers checked for it.
-        let (code, declared) = check_response(status, &headers)?;
-        self.code = code;
-        self.declared = declared;
-        self.status = Some((status.to_owned(), headers));
-        Ok(())
-    }
-
-    fn send_head(&mut self) -> io::Result<()> {
-        if self.sent {
-            return Ok(());
-        }
-        let Some((status, headers)) = self.status.as_ref() else {
-            return Ok(());
-        };
-        let mut head = Vec::with_capacity(256);
-        head.extend_from_slice(b"Status: ");
-        head.extend_from_slice(status.as_bytes());
-        head.extend_from_slice(b"\r\n");
-        for (name, value) in headers.iter() {
-            head.extend_from_slice(name.as_bytes());
-            head.extend_from_slice(b": ");
-            head.extend_from_slice(value.as_bytes());
-            head.extend_from_slice(b"\r\n");
-        }
-        head.extend_from_slice(b"\r\n");
-        self.sent = true;
-        self.out.write_all(&head)
-    }
-
-    /// Sends body bytes (the head first), within the declared length.
-    fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        if self.status.is_none() {
-            return Err(Error::NotStarted);
-        }
-        self.send_head()?;
-        if self.suppress_body() {
-            self.body_bytes += data.len() as u64;
-            return Ok(());
-        }
-        let attempted = self.body_bytes + data.len() as u64;
-        if let Some(declared) = self.declared {
-            if attempted > declared {
-                let room = (declared - self.body_bytes) as usize;
-                self.out.write_all(&data[..room])?;
-                self.body_bytes = declared;
-                return Err(Error::ContentLengthExceeded {
-                    declared,
-                    attempted,
-                });
-            }
-        }
-        self.out.write_all(data)?;
-        self.out.flush()?;
-        self.body_bytes = attempted;
-        Ok(())
-    }
-}
-
-impl StartResponse for CgiStart<'_> {
-    fn start_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
-        if self.status.is_some() || self.sent {
-            return Err(Error::AlreadyStarted);
-        }
-        self.store(status, headers)
-    }
-
-    fn start_error_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
-        if self.sent {
-            return Err(Error::HeadersAlreadySent);
-        }
-        self.store(status, headers)
-    }
-
-    fn write(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.send(data)
-    }
-
-    fn headers_sent(&self) -> bool {
-        self.sent
-    }
 }
 
 #[cfg(test)]
