@@ -2,13 +2,14 @@
 //! the response with timeouts) and the helpers to start a server command on
 //! a free loopback port.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::report::{Finding, FixtureResult};
-use crate::wire::read_and_check_all;
+use crate::wire::{read_and_check_all, Probe, PROBE_REQUEST};
 use crate::Fixture;
 
 /// Where a server listens, parsed from `http://host:port[/...]`.
@@ -80,7 +81,7 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
     let stream = target
         .addr()
         .and_then(|addr| TcpStream::connect_timeout(&addr, timeout));
-    let mut stream = match stream {
+    let stream = match stream {
         Ok(s) => s,
         Err(e) => {
             result
@@ -96,17 +97,30 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
     // server may answer (413, 400, or an application that ignores the body)
     // before reading a large body, and a failed write is then no error of its
     // own.
+    let (sent, written) = mpsc::channel();
     let writer = stream.try_clone().map(|mut out| {
         let request = fixture.request.clone();
-        std::thread::spawn(move || out.write_all(&request).err())
+        std::thread::spawn(move || {
+            let _ = sent.send(out.write_all(&request).err());
+        })
     });
     let infos = fixture.request_infos(true);
-    let (responses, findings) = read_and_check_all(&mut stream, &infos, true);
+    let mut conn = Conn {
+        stream,
+        written,
+        write_error: None,
+        timeout,
+    };
+    let (responses, findings) = read_and_check_all(&mut conn, &infos, true);
     result.findings = findings;
     // Unblocks a writer the server stopped reading from.
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let _ = conn.stream.shutdown(std::net::Shutdown::Both);
     let write_error = match writer {
-        Ok(handle) => handle.join().ok().flatten(),
+        Ok(handle) => {
+            let _ = handle.join();
+            conn.write_error
+                .or_else(|| conn.written.try_recv().ok().flatten())
+        }
         Err(e) => Some(e),
     };
     if let (Some(e), true) = (&write_error, responses.is_empty()) {
@@ -119,6 +133,38 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
         crate::check_status(fixture, response.code, &mut result.findings);
     }
     result
+}
+
+/// A fixture's connection: the socket, and the news that the writer thread
+/// finished sending the request (the probe must not interleave with it).
+struct Conn {
+    stream: TcpStream,
+    written: mpsc::Receiver<Option<io::Error>>,
+    write_error: Option<io::Error>,
+    timeout: Duration,
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Probe for Conn {
+    fn set_probe_timeout(&mut self, timeout: Duration) {
+        self.stream.set_probe_timeout(timeout);
+    }
+
+    fn send_probe(&mut self) -> bool {
+        match self.written.recv_timeout(self.timeout) {
+            Ok(None) => self.stream.write_all(PROBE_REQUEST).is_ok(),
+            Ok(Some(e)) => {
+                self.write_error = Some(e);
+                false
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// A loopback address with a port that was free a moment ago.
@@ -196,23 +242,79 @@ pub fn split_command(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// A server program started by the runner; killed when dropped.
+/// A server program started by the runner, in a process group of its own;
+/// the whole group is stopped when it is dropped (a pre-forking server's
+/// workers too), and what it writes to standard error is kept apart from
+/// the report ([`Spawned::stderr`]).
 #[derive(Debug)]
 pub struct Spawned {
     child: Child,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
     /// Where it listens.
     pub addr: SocketAddr,
 }
 
-impl Drop for Spawned {
-    fn drop(&mut self) {
+impl Spawned {
+    /// Stops the program's whole process group: SIGTERM, up to two seconds
+    /// for the leader to exit, then SIGKILL for anything left (on other
+    /// systems: the program only). Returns what it wrote to standard error.
+    pub fn stop(mut self) -> String {
+        self.stop_group();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        self.stderr()
+    }
+
+    /// What the program wrote to standard error so far (lossy UTF-8).
+    pub fn stderr(&self) -> String {
+        let bytes = self.stderr.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[cfg(unix)]
+    fn stop_group(&mut self) {
+        use nix::sys::signal::{killpg, Signal};
+        use nix::unistd::Pid;
+        let Ok(pid) = i32::try_from(self.child.id()) else {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            return;
+        };
+        let group = Pid::from_raw(pid);
+        let _ = killpg(group, Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Whatever is left of the group (workers that ignored SIGTERM, or a
+        // leader that did): gone now.
+        let _ = killpg(group, Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+
+    #[cfg(not(unix))]
+    fn stop_group(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if self.reader.is_some() {
+            self.stop_group();
+        }
+    }
+}
+
 /// Starts `command` (with `{addr}`, `{host}` and `{port}` replaced by a free
-/// loopback address) and waits until it accepts connections.
+/// loopback address) in a new process group and waits until it accepts
+/// connections.
 pub fn spawn_server(command: &str, startup: Duration) -> Result<Spawned, String> {
     let addr = free_addr().map_err(|e| format!("no free port: {e}"))?;
     let words = split_command(command)?;
@@ -224,31 +326,76 @@ pub fn spawn_server(command: &str, startup: Duration) -> Result<Spawned, String>
                 .replace("{port}", &addr.port().to_string())
         })
         .collect();
-    let mut child = Command::new(&words[0])
+    let mut command = Command::new(&words[0]);
+    command
         .args(&words[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start {:?}: {e}", words[0]))?;
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let reader = child.stderr.take().map(|mut pipe| {
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut all) = sink.lock() {
+                    all.extend_from_slice(&buf[..n]);
+                }
+            }
+        })
+    });
+    let spawned = Spawned {
+        child,
+        stderr,
+        reader,
+        addr,
+    };
+    wait_listening(spawned, &words[0], startup)
+}
+
+fn wait_listening(
+    mut spawned: Spawned,
+    program: &str,
+    startup: Duration,
+) -> Result<Spawned, String> {
+    let addr = spawned.addr;
     let deadline = Instant::now() + startup;
     loop {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(Spawned { child, addr });
+            return Ok(spawned);
         }
-        if let Ok(Some(status)) = child.try_wait() {
+        if let Ok(Some(status)) = spawned.child.try_wait() {
+            let stderr = spawned.stop();
             return Err(format!(
-                "{:?} exited ({status}) before listening on {addr}; does it take the address from `{{addr}}`?",
-                words[0]
+                "{program:?} exited ({status}) before listening on {addr}; does it take the address from `{{addr}}`?{}",
+                stderr_tail(&stderr)
             ));
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
+            let stderr = spawned.stop();
             return Err(format!(
-                "{:?} did not listen on {addr} within {startup:?}",
-                words[0]
+                "{program:?} did not listen on {addr} within {startup:?}{}",
+                stderr_tail(&stderr)
             ));
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The end of a program's standard error, for an error message.
+fn stderr_tail(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let tail = &lines[lines.len().saturating_sub(10)..];
+    format!("\nits standard error ended with:\n{}", tail.join("\n"))
 }

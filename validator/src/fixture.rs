@@ -312,11 +312,23 @@ impl Fixture {
                 .headers
                 .iter()
                 .any(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
+            let connection = |token: &str| {
+                req.headers.iter().any(|h| {
+                    h.name.eq_ignore_ascii_case("connection")
+                        && String::from_utf8_lossy(h.value)
+                            .split(',')
+                            .any(|t| t.trim().eq_ignore_ascii_case(token))
+                })
+            };
+            let asks_close =
+                connection("close") || (req.version == Some(0) && !connection("keep-alive"));
             infos.push(crate::wire::RequestInfo {
                 method: req.method.unwrap_or("").to_owned(),
                 minor: req.version,
                 expect_close: false,
                 origin,
+                has_body: length > 0 || chunked,
+                asks_close,
             });
             if chunked {
                 break;
@@ -329,6 +341,8 @@ impl Fixture {
                 minor: self.http_version(),
                 expect_close: false,
                 origin,
+                has_body: false,
+                asks_close: self.http_version() == Some(0),
             });
         }
         if let Some(last) = infos.last_mut() {

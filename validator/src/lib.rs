@@ -115,6 +115,7 @@ impl Runner {
                 .filter(|f| f.in_process)
                 .map(|f| timed(|| inprocess::run_fixture(app.clone(), f)))
                 .collect(),
+            server_stderr: String::new(),
         }
     }
 
@@ -136,18 +137,23 @@ impl Runner {
                     })
                 })
                 .collect(),
+            server_stderr: String::new(),
         })
     }
 
     /// Starts `command` on a free loopback port (`{addr}` in the command
     /// becomes `127.0.0.1:PORT`; `{host}` and `{port}` work too), runs the
-    /// fixtures against it over the wire, and kills it.
+    /// fixtures against it over the wire, and stops its whole process group.
+    /// Its standard error goes to [`Report::server_stderr`], not the
+    /// terminal.
     pub fn run_command(&self, command: &str) -> Result<Report, String> {
         let server = client::spawn_server(command, Duration::from_secs(60))?;
         let url = format!("http://{}", server.addr);
-        let mut report = self.run_url(&url)?;
+        let report = self.run_url(&url);
+        let stderr = server.stop();
+        let mut report = report?;
         report.target = format!("command `{command}` at {url}");
-        drop(server);
+        report.server_stderr = stderr;
         Ok(report)
     }
 
@@ -161,6 +167,7 @@ impl Runner {
                 .filter(|f| f.cgi)
                 .map(|f| timed(|| cgi::run_fixture(program, f, self.timeout)))
                 .collect(),
+            server_stderr: String::new(),
         }
     }
 }

@@ -133,6 +133,14 @@ fn run() -> Result<ExitCode, String> {
         println!("{}", report.to_json());
     } else {
         print!("{}", report.to_text());
+        if !report.server_stderr.is_empty() {
+            // The server's own output, after the report and on stderr.
+            eprintln!("--- standard error of the server ---");
+            eprint!("{}", report.server_stderr);
+            if !report.server_stderr.ends_with('\n') {
+                eprintln!();
+            }
+        }
     }
     let failed = !report.is_ok() || (strict && report.warning_count() > 0);
     Ok(if failed {

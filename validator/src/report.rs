@@ -98,6 +98,9 @@ pub struct Report {
     pub target: String,
     /// One entry per fixture, in running order.
     pub results: Vec<FixtureResult>,
+    /// What a server started with `--cmd` wrote to standard error during
+    /// the run (empty otherwise); kept apart from the findings.
+    pub server_stderr: String,
 }
 
 impl Report {
@@ -269,9 +272,11 @@ impl Report {
             }
             out.push_str("]}");
         }
+        out.push_str("],\"server_stderr\":");
+        json_string(&mut out, &self.server_stderr);
         let _ = write!(
             out,
-            "],\"errors\":{},\"warnings\":{},\"ok\":{}}}",
+            ",\"errors\":{},\"warnings\":{},\"ok\":{}}}",
             self.error_count(),
             self.warning_count(),
             self.is_ok()
@@ -319,10 +324,11 @@ mod tests {
                 findings: vec![Finding::new("BODY-006", "a\u{1}b", "fix it")],
                 elapsed: std::time::Duration::from_millis(7),
             }],
+            server_stderr: String::new(),
         };
         assert_eq!(
             report.to_json(),
-            "{\"target\":\"t\\\"1\\n\",\"fixtures\":[{\"name\":\"get\",\"status\":200,\"ms\":7,\"findings\":[{\"rule\":\"BODY-006\",\"severity\":\"error\",\"message\":\"a\\u0001b\",\"fix\":\"fix it\"}]}],\"errors\":1,\"warnings\":0,\"ok\":false}"
+            "{\"target\":\"t\\\"1\\n\",\"fixtures\":[{\"name\":\"get\",\"status\":200,\"ms\":7,\"findings\":[{\"rule\":\"BODY-006\",\"severity\":\"error\",\"message\":\"a\\u0001b\",\"fix\":\"fix it\"}]}],\"server_stderr\":\"\",\"errors\":1,\"warnings\":0,\"ok\":false}"
         );
         assert!(!report.is_ok());
         assert!(report.to_text().contains("BODY-006"));
