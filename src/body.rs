@@ -87,9 +87,14 @@ pub struct Body {
 enum Kind {
     Empty,
     Full(Chunk),
-    Chunks { chunks: VecDeque<Chunk>, len: u64 },
+    Chunks {
+        chunks: VecDeque<Chunk>,
+        len: u64,
+    },
     Stream(Stream),
     File(FileWrapper),
+    /// A connection takeover (spec section 12): no bytes of its own.
+    Upgrade(crate::upgrade::Handler),
 }
 
 impl Body {
@@ -148,10 +153,38 @@ impl Body {
         Body::with_kind(Kind::File(wrapper))
     }
 
+    /// The body of a `101 Switching Protocols` response (UPG-002): after the
+    /// server has sent the 101 head, it calls `handler` with the connection
+    /// (UPG-007) and closes the connection when it returns (UPG-009). It has
+    /// no bytes: an engine without the capability sees an empty body, and
+    /// answers 500 for it (UPG-005). See [`crate::upgrade`].
+    pub fn upgrade(
+        handler: impl FnOnce(crate::upgrade::Upgraded) -> io::Result<()> + Send + 'static,
+    ) -> Self {
+        Body::with_kind(Kind::Upgrade(crate::upgrade::Handler::new(handler)))
+    }
+
+    /// True for a [`Body::upgrade`] body.
+    pub fn is_upgrade(&self) -> bool {
+        matches!(self.kind, Kind::Upgrade(_))
+    }
+
+    /// For engines: takes the upgrade handler out of a [`Body::upgrade`]
+    /// body (the body becomes empty); `None` for every other body.
+    pub fn take_upgrade(&mut self) -> Option<crate::upgrade::Handler> {
+        match std::mem::replace(&mut self.kind, Kind::Empty) {
+            Kind::Upgrade(handler) => Some(handler),
+            other => {
+                self.kind = other;
+                None
+            }
+        }
+    }
+
     /// The body's length in bytes, when it is known before sending.
     pub fn known_length(&self) -> Option<u64> {
         match &self.kind {
-            Kind::Empty => Some(0),
+            Kind::Empty | Kind::Upgrade(_) => Some(0),
             Kind::Full(chunk) => Some(chunk.len() as u64),
             Kind::Chunks { len, .. } => Some(*len),
             Kind::Stream(_) => None,
@@ -198,7 +231,7 @@ impl Body {
                 first: None,
                 rest: Some(chunks.iter()),
             }),
-            Kind::Stream(_) | Kind::File(_) => None,
+            Kind::Stream(_) | Kind::File(_) | Kind::Upgrade(_) => None,
         }
     }
 
@@ -224,7 +257,7 @@ impl Body {
     /// carry no meaning (a middleware yielding while it accumulates).
     pub fn next_chunk(&mut self) -> Option<io::Result<Chunk>> {
         match &mut self.kind {
-            Kind::Empty => None,
+            Kind::Empty | Kind::Upgrade(_) => None,
             Kind::Full(_) => match std::mem::replace(&mut self.kind, Kind::Empty) {
                 Kind::Full(chunk) => Some(Ok(chunk)),
                 _ => None,
@@ -301,6 +334,7 @@ impl fmt::Debug for Body {
             Kind::Chunks { .. } => "chunks",
             Kind::Stream(_) => "stream",
             Kind::File(_) => "file",
+            Kind::Upgrade(_) => "upgrade",
         };
         f.debug_struct("Body")
             .field("kind", &kind)

@@ -233,6 +233,7 @@ pub struct Environ {
     run_once: bool,
     input_terminated: bool,
     file_wrapper: bool,
+    upgrade: bool,
     extensions: Extensions,
 }
 
@@ -255,6 +256,7 @@ impl Environ {
             run_once: false,
             input_terminated: false,
             file_wrapper: false,
+            upgrade: false,
             extensions: Extensions::default(),
         }
     }
@@ -485,6 +487,19 @@ impl Environ {
     /// Sets `rgi.file_wrapper`.
     pub fn set_file_wrapper(&mut self, value: bool) {
         self.file_wrapper = value;
+    }
+
+    /// `rgi.upgrade`: the server can hand this request's connection over
+    /// to the application (UPG-001): a `101` response with
+    /// [`Body::upgrade`](crate::Body::upgrade) takes it (see
+    /// [`crate::upgrade`]). False on servers without the capability (CGI).
+    pub fn upgrade_available(&self) -> bool {
+        self.upgrade
+    }
+
+    /// Sets `rgi.upgrade` (servers: UPG-001 says when it may be true).
+    pub fn set_upgrade_available(&mut self, value: bool) {
+        self.upgrade = value;
     }
 
     /// Server extensions, keyed by type.

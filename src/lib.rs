@@ -36,6 +36,7 @@ pub mod simple_server;
 pub mod start_response;
 pub mod status;
 pub mod test;
+pub mod upgrade;
 pub mod util;
 pub mod validate;
 

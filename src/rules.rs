@@ -111,10 +111,11 @@ impl fmt::Display for Rule {
 /// APP (application contract), ENV (environ), TEXT (bytes versus text),
 /// START (`start_response`), HDR (response headers), BODY (response body),
 /// INPUT (input stream), ERRS (error stream), URL (URL reconstruction),
-/// MW (middleware), PROXY (proxy headers), SRV (server duties), HTTP (HTTP/1.1 framing and limits).
-pub const AREAS: [&str; 13] = [
+/// MW (middleware), PROXY (proxy headers), SRV (server duties), HTTP (HTTP/1.1 framing and limits),
+/// UPG (the upgrade capability).
+pub const AREAS: [&str; 14] = [
     "APP", "ENV", "TEXT", "START", "HDR", "BODY", "INPUT", "ERRS", "URL", "MW", "PROXY", "SRV",
-    "HTTP",
+    "HTTP", "UPG",
 ];
 
 /// Looks a rule up by its ID.
@@ -1504,6 +1505,73 @@ pub static RULES: &[Rule] = &[
         summary: "After the response to a request that carried the \"close\" connection option, or any response after which the server decided to close, the server processes no further request on that connection (RFC 9112 section 9.6): bytes it has already read ahead (HTTP-027) are discarded unparsed.",
         enforced_by: Server,
     },
+    // ---- UPG ----
+    Rule {
+        id: "UPG-001",
+        level: May,
+        summary: "A server MAY offer the upgrade capability. It sets `rgi.upgrade` (`Environ::upgrade_available`) to true for a request only when it can hand that request's connection over: an HTTP/1.1 request (not HTTP/1.0, not HTTP/2: RFC 8441's extended CONNECT is not part of rgi 1.0) that carries an `Upgrade` field and the `upgrade` option in `Connection` (RFC 9110, section 7.8), and no request content (no `Content-Length` other than 0, no `Transfer-Encoding`). In every other case, and on servers without the capability (a CGI gateway: the web server owns the connection), it is false.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-002",
+        level: Must,
+        summary: "An application that takes over a connection does so only when `rgi.upgrade` is true: it calls `start` with status `101` and an `Upgrade` field naming the one protocol it switches to, plus `Connection: upgrade`, and returns `Body::upgrade(handler)`. On a 101 these two fields are the application's to send (the exception to HDR-003); every other response header rule still applies.",
+        enforced_by: ServerAndValidator,
+    },
+    Rule {
+        id: "UPG-003",
+        level: Must,
+        summary: "`start` refuses a 101 when `rgi.upgrade` is false for the request (START-003 refuses every other 1xx), and a 101 that lacks `Upgrade` or the `upgrade` option in `Connection`; the refusal is an `Err` the application can pass up, and the server answers as for any failed application (APP-005).",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-004",
+        level: Should,
+        summary: "The protocol the application names in `Upgrade` SHOULD be one the client offered in its `Upgrade` field (RFC 9110, section 7.8: a server switches only to a protocol the client asked for).",
+        enforced_by: Validator,
+    },
+    Rule {
+        id: "UPG-005",
+        level: Must,
+        summary: "A server that receives `Body::upgrade` with a status other than 101, or a 101 with any other body, answers 500 (before the head is sent) and logs the mismatch with this rule's ID; the handler is dropped without being called. A middleware passes an upgrade body through unchanged (MW-003): it MUST NOT wrap, buffer or iterate it.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-006",
+        level: Must,
+        summary: "Before the switch the server has read the whole request head and no request content exists (UPG-001). It sends the 101 head with the application's fields and the server's own (`Server`, `Date` as SRV-005 allows), with no `Content-Length` and no `Transfer-Encoding`; it writes nothing after the head.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-007",
+        level: Must,
+        summary: "The server then calls the handler once, on a thread that may block for as long as the connection lives, with a stream that implements `Read` and `Write` over the connection. Bytes the client sent after the request head that the server already read (a client may send its first frame without waiting for the 101) come first out of `read`; nothing is lost or reordered.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-008",
+        level: Must,
+        summary: "The stream lets the handler set a read and a write timeout and shut the connection down in either direction; `read` returns `Ok(0)` when the client has closed its side. At the switch, the server's write timeout applies to writes and reads have no timeout: an idle limit is the protocol's to choose (a WebSocket ping interval, say).",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-009",
+        level: Must,
+        summary: "After the handler returns (`Ok` or `Err`) or panics, the server closes the connection: it never returns to HTTP, no further request is read from it. An `Err` or a panic is logged with this rule's ID and does not stop the server.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-010",
+        level: Must,
+        summary: "A taken-over connection stays counted as a live connection of the server (its thread or slot, its place in the connection limit) until it is closed. At shutdown the server waits for it like for an in-flight request, up to the shutdown deadline; then it shuts the stream down, so that a blocked `read` or `write` returns.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "UPG-011",
+        level: Should,
+        summary: "An engine that bridges to asynchronous I/O SHOULD bound the bytes it holds for a taken-over connection in each direction (a few times 64 KiB), so that a slow peer slows the handler instead of growing the server's memory.",
+        enforced_by: NotCheckable("a bound on the bytes an engine buffers is a property of its implementation, measured by a benchmark, not visible to an application"),
+    },
 ];
 
 /// The Rust examples in `spec/*.md`, compiled and run as doctests so that
@@ -1528,6 +1596,8 @@ mod spec_examples {
     struct Middleware;
     #[doc = include_str!("../spec/09-url.md")]
     struct Url;
+    #[doc = include_str!("../spec/12-upgrade.md")]
+    struct Upgrade;
 }
 
 #[cfg(test)]
