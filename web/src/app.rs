@@ -12,6 +12,7 @@ use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::mount::Mount;
 use crate::request::{log_line, DEFAULT_BODY_LIMIT};
 use crate::router::{Methods, Router, Selected};
+use crate::ws::{Topics, WsUpgrade};
 use crate::{Error, IntoResponse, Request, Response};
 
 type ErrorHandler = Arc<dyn Fn(&Error, &mut Request) -> Result<Response, Error> + Send + Sync>;
@@ -60,6 +61,7 @@ pub struct App {
     body_limit: u64,
     not_found: Option<BoxedHandler>,
     on_error: Option<ErrorHandler>,
+    topics: Topics,
 }
 
 impl Default for App {
@@ -78,6 +80,7 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             not_found: None,
             on_error: None,
+            topics: Topics::new(),
         }
     }
 
@@ -137,6 +140,63 @@ impl App {
     pub fn any<Args, H: Handler<Args>>(mut self, path: &str, handler: H) -> Self {
         self.router.add(path, Methods::Any, boxed(handler));
         self
+    }
+
+    /// A WebSocket route at `path` (path variables as in [`route`](Self::route)).
+    /// The handshake is checked first (RFC 6455 section 4.2.1): a request
+    /// that is not a valid one gets `400`, a wrong `Sec-WebSocket-Version`
+    /// `426` with the supported version, a server without the upgrade
+    /// capability `501`, each logged with its reason. `handler` then gets
+    /// the request and the [`WsUpgrade`]: it accepts with
+    /// [`WsUpgrade::accept`] (choosing a subprotocol or none) or answers any
+    /// other response to refuse. Sockets publish and subscribe to the
+    /// application's [`topics`](Self::topics).
+    ///
+    /// ```
+    /// use rgi_web::{App, Request, WsUpgrade};
+    ///
+    /// let app = App::new().ws("/chat/{room}", |req: &mut Request, ws: WsUpgrade| {
+    ///     let room = req.param("room").unwrap_or("lobby").to_owned();
+    ///     ws.accept(None, move |mut socket| {
+    ///         socket.subscribe(&room);
+    ///         while let Some(message) = socket.receive()? {
+    ///             socket.topics().publish(&room, message);
+    ///         }
+    ///         Ok(())
+    ///     })
+    /// });
+    /// // A plain GET is not a handshake: 400, and the reason.
+    /// let res = rgi::test::TestClient::new(app).get("/chat/lobby");
+    /// assert_eq!(res.status(), 400);
+    /// ```
+    pub fn ws<F, R>(mut self, path: &str, handler: F) -> Self
+    where
+        F: Fn(&mut Request, WsUpgrade) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        let topics = self.topics.clone();
+        let route = move |req: &mut Request| -> Result<Response, Error> {
+            match WsUpgrade::from_environ(req.environ()) {
+                Ok(upgrade) => handler(req, upgrade.topics(&topics)).into_response(),
+                Err(rejection) => {
+                    req.log(&format!(
+                        "{} {}: not a WebSocket handshake: {rejection}",
+                        req.method(),
+                        req.path()
+                    ));
+                    Ok(rejection.into_response())
+                }
+            }
+        };
+        self.router
+            .add(path, Methods::Some(vec!["GET".to_owned()]), Arc::new(route));
+        self
+    }
+
+    /// The topics the application's WebSockets publish and subscribe to:
+    /// publish from an HTTP handler too (keep a clone in [`data`](Self::data)).
+    pub fn topics(&self) -> Topics {
+        self.topics.clone()
     }
 
     /// Mounts any rgi application under `prefix` (`/static`, `/api/v1`):

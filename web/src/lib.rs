@@ -46,6 +46,7 @@ mod router;
 mod run;
 mod static_dir;
 mod stream;
+pub mod ws;
 
 pub use app::App;
 pub use error::{ok, Error, ErrorKind};
@@ -57,6 +58,7 @@ pub use response::{
 };
 pub use run::{run, serve};
 pub use static_dir::StaticDir;
+pub use ws::{Message, Topics, WebSocket, WsConfig, WsUpgrade};
 pub use stream::{Aborted, StreamWriter, STREAM_QUEUE};
 
 /// The `cookie` crate, for building cookies with every option
