@@ -79,6 +79,13 @@ pub enum Error {
         /// The server's limit in bytes.
         limit: u64,
     },
+    /// A `101 Switching Protocols` that the request cannot have (the
+    /// server set `rgi.upgrade` false) or that lacks what a switch needs
+    /// (UPG-003).
+    InvalidUpgrade {
+        /// What exactly is wrong.
+        reason: &'static str,
+    },
     /// The client connection failed while sending or receiving.
     Io(io::Error),
 }
@@ -104,6 +111,7 @@ impl Error {
             Error::NotStarted => Some("START-009"),
             Error::ContentLengthExceeded { .. } => Some("BODY-004"),
             Error::BodyTooLarge { .. } => Some("HTTP-018"),
+            Error::InvalidUpgrade { .. } => Some("UPG-003"),
             Error::Io(_) => None,
         }
     }
@@ -169,6 +177,10 @@ impl fmt::Display for Error {
             Error::BodyTooLarge { limit } => write!(
                 f,
                 "the request body is larger than the server's limit of {limit} bytes; the server answers 413 (send a smaller body, or raise the server's body limit)"
+            ),
+            Error::InvalidUpgrade { reason } => write!(
+                f,
+                "a 101 Switching Protocols was refused: {reason} (UPG-003; switch only when Environ::upgrade_available() is true, with Upgrade and Connection: upgrade, and return Body::upgrade)"
             ),
             Error::Io(err) => write!(f, "I/O error on the client connection: {err}"),
         }

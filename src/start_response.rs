@@ -298,6 +298,50 @@ pub fn check_response(status: &str, headers: &Headers) -> Result<(u16, Option<u6
     Ok((code, declared))
 }
 
+/// What a server's `start` checks for a `101 Switching Protocols` when the
+/// request's connection can be taken over (`rgi.upgrade`, UPG-002): an
+/// `Upgrade` field naming the protocol, the `upgrade` option in
+/// `Connection`, no `Content-Length` (RFC 9110 section 8.6), and every other
+/// field as [`check_header`] checks it.
+///
+/// ```
+/// use rgi::start_response::check_switch;
+/// use rgi::Headers;
+///
+/// let ok = Headers::from([("Upgrade", "websocket"), ("Connection", "Upgrade")]);
+/// assert!(check_switch("101 Switching Protocols", &ok).is_ok());
+/// let no_option = Headers::from([("Upgrade", "websocket")]);
+/// assert_eq!(check_switch("101 Switching Protocols", &no_option).unwrap_err().rule(), Some("UPG-003"));
+/// ```
+pub fn check_switch(status: &str, headers: &Headers) -> Result<(), Error> {
+    let fail = |reason| Err(Error::InvalidUpgrade { reason });
+    if check_status(status)?.code != 101 {
+        return fail("the status is not 101");
+    }
+    let mut protocol = false;
+    let mut option = false;
+    for (name, value) in headers.iter() {
+        if name.eq_ignore_ascii_case("upgrade") {
+            check_value(name, value)?;
+            protocol |= !value.trim().is_empty();
+        } else if name.eq_ignore_ascii_case("connection") {
+            check_value(name, value)?;
+            option |= value
+                .split(',')
+                .any(|o| o.trim().eq_ignore_ascii_case("upgrade"));
+        } else if name.eq_ignore_ascii_case("content-length") {
+            return fail("a 101 has no Content-Length");
+        } else {
+            check_header(name, value)?;
+        }
+    }
+    match (protocol, option) {
+        (false, _) => fail("no Upgrade field names the protocol switched to"),
+        (_, false) => fail("the Connection field lacks the upgrade option"),
+        _ => Ok(()),
+    }
+}
+
 fn check_headers_for(code: u16, headers: &Headers) -> Result<Option<u64>, Error> {
     let allowed = required_hop_by_hop(code);
     let mut length = None;

@@ -32,7 +32,7 @@
 //! # let _ = rgi::app(echo);
 //! ```
 //!
-//! Engines implement [`Connection`] for their transport (it is implemented
+//! Engines implement [`Socket`] for their transport (it is implemented
 //! for [`TcpStream`]) and build the stream with [`Upgraded::new`].
 
 use std::fmt;
@@ -43,7 +43,7 @@ use std::time::Duration;
 /// What an engine hands over: a bidirectional byte stream with timeouts
 /// and a shutdown (UPG-008). Implemented for [`TcpStream`]; an engine on
 /// asynchronous I/O implements it for its bridge.
-pub trait Connection: Read + Write + Send {
+pub trait Socket: Read + Write + Send {
     /// Sets the read timeout (`None`: reads block until data or EOF).
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
     /// Sets the write timeout (`None`: writes block until accepted).
@@ -52,7 +52,7 @@ pub trait Connection: Read + Write + Send {
     fn shutdown(&mut self, how: Shutdown) -> io::Result<()>;
 }
 
-impl Connection for TcpStream {
+impl Socket for TcpStream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         TcpStream::set_read_timeout(self, timeout)
     }
@@ -70,13 +70,13 @@ impl Connection for TcpStream {
 pub struct Upgraded {
     early: Vec<u8>,
     early_pos: usize,
-    conn: Box<dyn Connection>,
+    conn: Box<dyn Socket>,
 }
 
 impl Upgraded {
     /// For engines: the stream over `conn`, whose reads first return
     /// `already_read` (bytes the engine read past the request head).
-    pub fn new(conn: Box<dyn Connection>, already_read: Vec<u8>) -> Self {
+    pub fn new(conn: Box<dyn Socket>, already_read: Vec<u8>) -> Self {
         Upgraded {
             early: already_read,
             early_pos: 0,

@@ -7,6 +7,7 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::response::{InputFailure, Output, Responder, SendError};
+use super::switch;
 use super::Framing;
 use crate::{Application, Body, Environ, StartResponse as _};
 
@@ -36,6 +37,10 @@ pub enum End {
     /// failed); logged as a client disconnect, not as the application's
     /// failure.
     ClientGone,
+    /// The connection was handed over after a `101` and the upgrade
+    /// handler has returned (UPG-009): the engine closes it, never reads
+    /// another request from it.
+    Upgraded,
 }
 
 /// What [`run`] did: for the access log and the keep-alive decision.
@@ -69,7 +74,8 @@ pub fn run<A: Application + ?Sized, O: Output + ?Sized>(
     log: Log<'_>,
 ) -> Outcome {
     let head_request = environ.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
-    let mut responder = Responder::new(output, head_request);
+    let mut responder =
+        Responder::new(output, head_request).with_upgrade(environ.upgrade_available());
     let called = catch_unwind(AssertUnwindSafe(|| app.call(environ, &mut responder)));
     let name = ReqName(environ);
     if responder.repeated_start {
@@ -117,6 +123,9 @@ pub fn run<A: Application + ?Sized, O: Output + ?Sized>(
             }
             refuse(&mut responder, failure)
         }
+        (_, Some(body)) if switch::is_switch(&responder, &body) => {
+            switch::switch(&mut responder, body, log, &name)
+        }
         (_, Some(body)) => send_body(&mut responder, body, log, &name),
         (Some(failure), None) => {
             log(format_args!(
@@ -150,7 +159,7 @@ pub fn run<A: Application + ?Sized, O: Output + ?Sized>(
 }
 
 /// The server's 500 if nothing was sent, else an abort (APP-005).
-fn fail<O: Output + ?Sized>(responder: &mut Responder<'_, O>) -> End {
+pub(crate) fn fail<O: Output + ?Sized>(responder: &mut Responder<'_, O>) -> End {
     if responder.headers_sent() {
         responder.fail();
         return End::Aborted;
@@ -322,7 +331,7 @@ fn client_gone<O: Output + ?Sized>(
 
 /// Drops the body (running its close hooks) exactly once, catching panics
 /// (BODY-008, BODY-011).
-fn close_body(body: Body, log: Log<'_>, name: &ReqName<'_>) {
+pub(crate) fn close_body(body: Body, log: Log<'_>, name: &ReqName<'_>) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(body))) {
         log(format_args!(
             "{name}: closing the response body panicked (BODY-008, SRV-004): {}",

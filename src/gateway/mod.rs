@@ -153,6 +153,7 @@ mod call;
 mod framing;
 mod request;
 mod response;
+mod switch;
 
 pub(crate) use call::{escape_into, panic_message, ReqName};
 pub use call::{run, End, Log, Outcome, ERROR_BODY, ERROR_STATUS};

@@ -79,6 +79,11 @@ pub struct Flags {
     ///
     /// [`Output::send_file`]: super::Output::send_file
     pub file_wrapper: bool,
+    /// The engine can hand a connection over ([`Output::take_over`]): it
+    /// sets `rgi.upgrade` on the requests that ask for it (UPG-001).
+    ///
+    /// [`Output::take_over`]: super::Output::take_over
+    pub upgrade: bool,
     /// `SERVER_SOFTWARE`.
     pub server_software: &'static str,
 }
@@ -92,6 +97,7 @@ impl Default for Flags {
             multiprocess: false,
             run_once: false,
             file_wrapper: false,
+            upgrade: false,
             server_software: concat!("rgi/", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -214,7 +220,7 @@ impl Request<'_> {
             // ENV-009: the body length in plain digits.
             env.insert_new("CONTENT_LENGTH", n.to_string());
         }
-        insert_fields(&mut env, fields, self.authority.is_some());
+        insert_fields(&mut env, fields.clone(), self.authority.is_some());
         if let Some(authority) = self.authority {
             env.insert_new("HTTP_HOST", authority.to_vec());
         }
@@ -224,8 +230,34 @@ impl Request<'_> {
         env.set_run_once(flags.run_once);
         env.set_input_terminated(self.input_terminated);
         env.set_file_wrapper(flags.file_wrapper);
+        env.set_upgrade_available(flags.upgrade && self.asks_upgrade(fields));
         env.set_input(input);
         env
+    }
+
+    /// UPG-001: an HTTP/1.1 request with an `Upgrade` field, the `upgrade`
+    /// option in `Connection`, and no content.
+    fn asks_upgrade<'f, I>(&self, fields: I) -> bool
+    where
+        I: IntoIterator<Item = (&'f [u8], &'f [u8])>,
+    {
+        if self.version != Version::Http11
+            || self.input_terminated
+            || self.content_length.is_some_and(|n| n > 0)
+        {
+            return false;
+        }
+        let (mut protocol, mut option) = (false, false);
+        for (name, value) in fields {
+            if name.eq_ignore_ascii_case(b"upgrade") {
+                protocol |= !trim_ows(value).is_empty();
+            } else if name.eq_ignore_ascii_case(b"connection") {
+                option |= value
+                    .split(|&b| b == b',')
+                    .any(|o| trim_ows(o).eq_ignore_ascii_case(b"upgrade"));
+            }
+        }
+        protocol && option
     }
 
     /// `REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO`, `QUERY_STRING`,
@@ -555,6 +587,7 @@ mod tests {
             multiprocess: true,
             run_once: true,
             file_wrapper: true,
+            upgrade: false,
             server_software: "x/1",
         };
         let env = get(b"/").into_environ(

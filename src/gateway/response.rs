@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::{self, Read};
 
 use super::framing::{self, Decision, Delimiting, Framing, FramingInput};
-use crate::start_response::check_response;
+use crate::start_response::{check_response, check_switch};
+use crate::upgrade::Upgraded;
 use crate::{Error, Headers, StartResponse};
 
 /// A response head as the gateway hands it to the engine: the engine writes
@@ -110,6 +111,18 @@ pub trait Output {
     fn input_failure(&self) -> Option<InputFailure> {
         None
     }
+
+    /// Hands the connection over after the `101` head was sent and flushed
+    /// (UPG-007): a stream whose reads first return the bytes the engine
+    /// read past the request head. Called only when the engine set
+    /// [`Flags::upgrade`](super::Flags::upgrade); the default says the
+    /// engine has no such capability.
+    fn take_over(&mut self) -> io::Result<Upgraded> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this engine cannot hand connections over (UPG-001)",
+        ))
+    }
 }
 
 impl<O: Output + ?Sized> Output for &mut O {
@@ -136,6 +149,9 @@ impl<O: Output + ?Sized> Output for &mut O {
     }
     fn input_failure(&self) -> Option<InputFailure> {
         (**self).input_failure()
+    }
+    fn take_over(&mut self) -> io::Result<Upgraded> {
+        (**self).take_over()
     }
 }
 
@@ -222,6 +238,8 @@ pub struct Responder<'o, O: ?Sized> {
     pub(crate) repeated_start: bool,
     /// The application's Content-Length was dropped from a 204 (HDR-008).
     pub(crate) dropped_length: bool,
+    /// `rgi.upgrade` is true for the request: `start` accepts a 101.
+    upgrade: bool,
 }
 
 impl<'o, O: Output + ?Sized> Responder<'o, O> {
@@ -237,6 +255,23 @@ impl<'o, O: Output + ?Sized> Responder<'o, O> {
             sent: 0,
             repeated_start: false,
             dropped_length: false,
+            upgrade: false,
+        }
+    }
+
+    /// Lets `start` accept a `101 Switching Protocols` (UPG-002): the
+    /// request's `rgi.upgrade` is true. [`run`](super::run) sets it from
+    /// the environ.
+    pub fn with_upgrade(mut self, available: bool) -> Self {
+        self.upgrade = available;
+        self
+    }
+
+    /// The status code recorded by `start`, before the head is sent.
+    pub(crate) fn recorded_code(&self) -> Option<u16> {
+        match &self.state {
+            State::Recorded(recorded) => Some(recorded.code),
+            _ => None,
         }
     }
 
@@ -283,7 +318,18 @@ impl<'o, O: Output + ?Sized> Responder<'o, O> {
 
     fn record(&mut self, status: &str, headers: Headers) -> Result<Recorded, Error> {
         // START-003, HDR-001..006: checked when called, nothing stored on error.
-        let (code, declared) = check_response(status, &headers)?;
+        let (code, declared) = if status.starts_with("101 ") {
+            // UPG-002, UPG-003: a switch, only where the request allows it.
+            if !self.upgrade {
+                return Err(Error::InvalidUpgrade {
+                    reason: "this request's connection cannot be taken over (rgi.upgrade is false)",
+                });
+            }
+            check_switch(status, &headers)?;
+            (101, None)
+        } else {
+            check_response(status, &headers)?
+        };
         Ok(Recorded {
             status: status.to_owned(),
             code,
@@ -422,6 +468,20 @@ impl<'o, O: Output + ?Sized> Responder<'o, O> {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Sends a recorded `101` head and flushes it; the response then ends
+    /// without `finish`: the connection leaves HTTP (UPG-006).
+    pub(crate) fn send_switch_head(&mut self) -> io::Result<()> {
+        self.send_head(Some(0))?;
+        let flushed = self.output.flush();
+        self.state = State::Ended { head_sent: true };
+        flushed
+    }
+
+    /// The engine's stream for the switched connection (UPG-007).
+    pub(crate) fn take_over(&mut self) -> io::Result<Upgraded> {
+        self.output.take_over()
     }
 
     /// Aborts the response (SRV-003); nothing more is sent.

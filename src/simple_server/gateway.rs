@@ -35,6 +35,7 @@ pub(crate) fn build_environ(head: &Head<'_, '_>, conn: &Connection, config: &Con
         multiprocess: false,
         run_once: false,
         file_wrapper: true,
+        upgrade: false,
         server_software: config.server_software,
     };
     let fields = head.headers.iter().map(|h| (h.name.as_bytes(), h.value));

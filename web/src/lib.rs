@@ -58,8 +58,8 @@ pub use response::{
 };
 pub use run::{run, serve};
 pub use static_dir::StaticDir;
-pub use ws::{Message, Topics, WebSocket, WsConfig, WsUpgrade};
 pub use stream::{Aborted, StreamWriter, STREAM_QUEUE};
+pub use ws::{Message, Topics, WebSocket, WsConfig, WsUpgrade};
 
 /// The `cookie` crate, for building cookies with every option
 /// ([`Cookie::build`]) and for its `time` types (`cookie::time::Duration`

@@ -154,10 +154,8 @@ fn reject(status: u16, message: &'static str) -> Rejection {
 }
 
 fn has_token(env: &Environ, key: &str, token: &str) -> bool {
-    env.get_str(key).is_some_and(|v| {
-        v.split(',')
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
-    })
+    env.get_str(key)
+        .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
 /// A WebSocket opening handshake, checked (RFC 6455 section 4.2.1): accept
@@ -177,13 +175,22 @@ impl WsUpgrade {
             return Err(reject(400, "a WebSocket handshake is a GET request"));
         }
         if env.get_bytes("SERVER_PROTOCOL") == Some(b"HTTP/1.0") {
-            return Err(reject(400, "a WebSocket handshake needs HTTP/1.1 (Upgrade on HTTP/1.0)"));
+            return Err(reject(
+                400,
+                "a WebSocket handshake needs HTTP/1.1 (Upgrade on HTTP/1.0)",
+            ));
         }
         if !has_token(env, "HTTP_UPGRADE", "websocket") {
-            return Err(reject(400, "the request does not ask for Upgrade: websocket"));
+            return Err(reject(
+                400,
+                "the request does not ask for Upgrade: websocket",
+            ));
         }
         if !has_token(env, "HTTP_CONNECTION", "upgrade") {
-            return Err(reject(400, "the request's Connection field lacks the upgrade option"));
+            return Err(reject(
+                400,
+                "the request's Connection field lacks the upgrade option",
+            ));
         }
         let has_body = env
             .get_str("CONTENT_LENGTH")
@@ -201,14 +208,25 @@ impl WsUpgrade {
         }
         let key = env.get_bytes("HTTP_SEC_WEBSOCKET_KEY").unwrap_or_default();
         if !valid_key(key) {
-            return Err(reject(400, "Sec-WebSocket-Key is missing or not 16 bytes in base64"));
+            return Err(reject(
+                400,
+                "Sec-WebSocket-Key is missing or not 16 bytes in base64",
+            ));
         }
         if !env.upgrade_available() {
-            return Err(reject(501, "this server cannot take over connections (rgi.upgrade is false)"));
+            return Err(reject(
+                501,
+                "this server cannot take over connections (rgi.upgrade is false)",
+            ));
         }
         let offered = env
             .get_str("HTTP_SEC_WEBSOCKET_PROTOCOL")
-            .map(|v| v.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(WsUpgrade {
             accept_key: derive_accept_key(key),
@@ -246,11 +264,9 @@ impl WsUpgrade {
         let chosen = match protocol {
             None => None,
             Some(p) if self.offered.iter().any(|o| o == p) => Some(p.to_owned()),
-            Some(p) => {
-                return Err(Error::internal(format!(
-                    "the handler chose the subprotocol {p:?}, which the client did not offer (UPG-004)"
-                )))
-            }
+            Some(p) => return Err(Error::internal(format!(
+                "the handler chose the subprotocol {p:?}, which the client did not offer (UPG-004)"
+            ))),
         };
         let mut response = Response::new(Body::empty())
             .status(101)
@@ -299,7 +315,12 @@ pub struct WebSocket {
 const POLL: Duration = Duration::from_millis(5);
 
 impl WebSocket {
-    fn new(stream: Upgraded, protocol: Option<String>, config: WsConfig, topics: Option<Topics>) -> Self {
+    fn new(
+        stream: Upgraded,
+        protocol: Option<String>,
+        config: WsConfig,
+        topics: Option<Topics>,
+    ) -> Self {
         let ws_config = WebSocketConfig::default()
             .max_message_size(Some(config.max_message_size))
             .max_frame_size(Some(config.max_message_size));
@@ -331,7 +352,9 @@ impl WebSocket {
             let wait = self.next_wait()?;
             self.ws.get_mut().set_read_timeout(wait)?;
             match self.ws.read() {
-                Ok(Frame::Text(text)) => return self.heard(Message::Text(text.as_str().to_owned())),
+                Ok(Frame::Text(text)) => {
+                    return self.heard(Message::Text(text.as_str().to_owned()))
+                }
                 Ok(Frame::Binary(bytes)) => return self.heard(Message::Binary(bytes.to_vec())),
                 Ok(Frame::Close(_)) => {
                     // tungstenite queued the reply; send it and finish.
@@ -400,7 +423,10 @@ impl WebSocket {
     /// Sends a message.
     pub fn send(&mut self, message: impl Into<Message>) -> io::Result<()> {
         if self.state != State::Open {
-            return Err(io::Error::new(io::ErrorKind::NotConnected, "the WebSocket is closed"));
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "the WebSocket is closed",
+            ));
         }
         self.ws.get_mut().set_read_timeout(None)?;
         self.ws.send(message.into().into_frame()).map_err(to_io)
@@ -443,7 +469,9 @@ impl WebSocket {
     /// Publishes to every subscriber of `topic` but this socket; the number
     /// of sockets that got it.
     pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
-        self.subscriber.topics.publish_from(Some(self.subscriber.id), topic, message.into())
+        self.subscriber
+            .topics
+            .publish_from(Some(self.subscriber.id), topic, message.into())
     }
 
     /// The topics this socket belongs to.
@@ -457,7 +485,9 @@ impl WebSocket {
         }
         let mut sent = false;
         while let Ok(message) = self.subscriber.queue.try_recv() {
-            self.ws.write(Message::clone(&message).into_frame()).map_err(to_io)?;
+            self.ws
+                .write(Message::clone(&message).into_frame())
+                .map_err(to_io)?;
             sent = true;
         }
         if sent {
@@ -483,7 +513,10 @@ impl Drop for WebSocket {
 }
 
 fn timed_out(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 fn ignore_would_block(e: WsError) -> io::Result<()> {
@@ -521,7 +554,9 @@ struct Member {
 
 impl fmt::Debug for Topics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Topics").field("topics", &self.lock().len()).finish()
+        f.debug_struct("Topics")
+            .field("topics", &self.lock().len())
+            .finish()
     }
 }
 
@@ -543,7 +578,9 @@ impl Topics {
     fn publish_from(&self, sender: Option<u64>, topic: &str, message: Message) -> usize {
         let message = Arc::new(message);
         let topics = self.lock();
-        let Some(members) = topics.get(topic) else { return 0 };
+        let Some(members) = topics.get(topic) else {
+            return 0;
+        };
         let mut reached = 0;
         for (id, member) in members {
             if Some(*id) == sender {
@@ -675,7 +712,9 @@ mod tests {
         );
         assert_eq!(headers.get("Upgrade"), Some("websocket"));
         let handler = body.take_upgrade().expect("an upgrade body (UPG-002)");
-        handler.run(Upgraded::new(Box::new(server), Vec::new())).unwrap();
+        handler
+            .run(Upgraded::new(Box::new(server), Vec::new()))
+            .unwrap();
         rx.recv().unwrap()
     }
 
