@@ -1516,13 +1516,13 @@ pub static RULES: &[Rule] = &[
         id: "UPG-002",
         level: Must,
         summary: "An application that takes over a connection does so only when `rgi.upgrade` is true: it calls `start` with status `101` and an `Upgrade` field naming the one protocol it switches to, plus `Connection: upgrade`, and returns `Body::upgrade(handler)`. On a 101 these two fields are the application's to send (the exception to HDR-003); every other response header rule still applies.",
-        enforced_by: ServerAndValidator,
+        enforced_by: Server,
     },
     Rule {
         id: "UPG-003",
         level: Must,
         summary: "`start` refuses a 101 when `rgi.upgrade` is false for the request (START-003 refuses every other 1xx), and a 101 that lacks `Upgrade` or the `upgrade` option in `Connection`; the refusal is an `Err` the application can pass up, and the server answers as for any failed application (APP-005).",
-        enforced_by: Server,
+        enforced_by: ServerAndValidator,
     },
     Rule {
         id: "UPG-004",

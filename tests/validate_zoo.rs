@@ -77,6 +77,8 @@ fn temp_file(data: &[u8]) -> std::fs::File {
 #[test]
 fn correct_applications_produce_no_findings() {
     assert_clean("hello", run(hello));
+    // UPG-002: a 101 the request allows, to the protocol it offered.
+    assert_clean("switching", run_env(switching, upgrade_request("echo")));
     assert_clean("streaming", run(streaming));
     assert_clean("streaming with length", run(streaming_with_length));
     assert_clean(

@@ -29,6 +29,9 @@ pub(crate) const ENV_KEYS: &str = "ENV-034";
 // start_response
 pub(crate) const START_MISSING: &str = "START-002";
 pub(crate) const START_STATUS: &str = "START-003";
+// the upgrade capability (spec section 12)
+pub(crate) const UPG_SWITCH: &str = "UPG-003";
+pub(crate) const UPG_PROTOCOL: &str = "UPG-004";
 pub(crate) const START_REASON_ASCII: &str = "START-004";
 pub(crate) const START_TWICE: &str = "START-005";
 pub(crate) const START_REFUSAL: &str = "START-006";

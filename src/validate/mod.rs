@@ -161,6 +161,8 @@ use crate::{AppError, Application, Body, Environ, StartResponse};
 /// is produced by an application of the zoo, and is marked as enforced by
 /// the validator.
 pub const CHECKED_RULES: &[&str] = &[
+    ids::UPG_SWITCH,
+    ids::UPG_PROTOCOL,
     ids::ENV_METHOD,
     ids::ENV_SCRIPT_NAME,
     ids::ENV_PATH_INFO,
@@ -361,6 +363,7 @@ impl<A: Application> Application for Validator<A> {
             let mut checked = start::CheckedStart {
                 inner: start_response,
                 ex: &ex,
+                upgrade: start::Switch::of(environ),
             };
             self.app.call(environ, &mut checked)
         };

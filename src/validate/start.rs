@@ -4,7 +4,7 @@ use super::core::{app, server, Exchange};
 use super::finding::Finding;
 use super::ids;
 use crate::start_response::{
-    check_status, is_token, parse_content_length, required_hop_by_hop, HOP_BY_HOP,
+    check_status, check_switch, is_token, parse_content_length, required_hop_by_hop, HOP_BY_HOP,
 };
 use crate::{Error, Headers, StartResponse};
 
@@ -21,6 +21,8 @@ pub(crate) struct Head {
     pub(crate) refused: Vec<Finding>,
     /// Other findings (content type rules, HTTP hygiene).
     pub(crate) other: Vec<Finding>,
+    /// A 101: Upgrade and Connection are the application's (UPG-002).
+    pub(crate) switching: bool,
 }
 
 /// Response fields that take a single value, in lower case: sending one of
@@ -36,9 +38,15 @@ pub const SINGLE_VALUED_FIELDS: [&str; 6] = [
 ];
 
 /// Checks a status and its headers (the application's side).
-pub(crate) fn check_head(status: &str, headers: &Headers) -> Head {
+pub(crate) fn check_head(status: &str, headers: &Headers, switch: &Switch) -> Head {
     let mut head = Head::default();
     check_status_line(status, &mut head);
+    if head.code == Some(101) {
+        head.other.clear();
+        head.refused.retain(|f| f.rule != ids::START_STATUS);
+        check_switching(status, headers, switch, &mut head);
+        head.switching = true;
+    }
     let mut seen_single: Vec<&str> = Vec::new();
     for (name, value) in headers.iter() {
         check_field(name, value, &mut head);
@@ -119,7 +127,9 @@ fn check_field(name: &str, value: &str, head: &mut Head) {
         .code
         .and_then(required_hop_by_hop)
         .is_some_and(|r| r.eq_ignore_ascii_case(name));
-    if !required && HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+    let switch_field = head.switching
+        && (name.eq_ignore_ascii_case("upgrade") || name.eq_ignore_ascii_case("connection"));
+    if !required && !switch_field && HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
         head.refused.push(app(
             ids::HDR_HOP_BY_HOP,
             format!("hop-by-hop header {name:?}"),
@@ -293,6 +303,67 @@ fn accepted_by_server(finding: &Finding) -> Finding {
 pub(crate) struct CheckedStart<'a> {
     pub(crate) inner: &'a mut dyn StartResponse,
     pub(crate) ex: &'a Exchange,
+    pub(crate) upgrade: Switch,
+}
+
+/// What the request allows of a `101 Switching Protocols` (spec section 12).
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Switch {
+    /// `rgi.upgrade` is false: a 101 is refused (UPG-003).
+    #[default]
+    Unavailable,
+    /// `rgi.upgrade` is true; the protocols the client offered in
+    /// `Upgrade` (UPG-004), lower-cased.
+    Available(Vec<String>),
+}
+
+impl Switch {
+    pub(crate) fn of(env: &crate::Environ) -> Switch {
+        if !env.upgrade_available() {
+            return Switch::Unavailable;
+        }
+        let offered = env.get_str("HTTP_UPGRADE").unwrap_or("");
+        Switch::Available(
+            offered
+                .split(',')
+                .map(|p| p.trim().to_ascii_lowercase())
+                .filter(|p| !p.is_empty())
+                .collect(),
+        )
+    }
+}
+
+/// UPG-003, UPG-004: a 101 is a switch the request allows, with what a
+/// switch needs, to a protocol the client offered.
+fn check_switching(status: &str, headers: &Headers, switch: &Switch, head: &mut Head) {
+    let Switch::Available(offered) = switch else {
+        head.refused.push(app(
+            ids::UPG_SWITCH,
+            format!("start({status:?}) on a request whose connection cannot be taken over (rgi.upgrade is false)"),
+            "switch protocols only when Environ::upgrade_available() is true; otherwise answer 426 with Upgrade, or 400",
+        ));
+        return;
+    };
+    if let Err(err) = check_switch(status, headers) {
+        head.refused.push(app(
+            ids::UPG_SWITCH,
+            format!("the 101 was refused: {err}"),
+            "send Upgrade naming the protocol and Connection: upgrade, no Content-Length, and return Body::upgrade",
+        ));
+        return;
+    }
+    let chosen = headers
+        .get("upgrade")
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !offered.iter().any(|p| *p == chosen) {
+        head.other.push(app(
+            ids::UPG_PROTOCOL,
+            format!("the 101 switches to {chosen:?}, which the client did not offer (it offered {offered:?})"),
+            "switch only to a protocol named in the request's Upgrade field",
+        ));
+    }
 }
 
 impl CheckedStart<'_> {
@@ -345,7 +416,7 @@ impl CheckedStart<'_> {
 
 impl StartResponse for CheckedStart<'_> {
     fn start_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
-        let head = check_head(status, &headers);
+        let head = check_head(status, &headers, &self.upgrade);
         let second = {
             let mut state = self.ex.lock();
             state.start_calls += 1;
@@ -383,7 +454,7 @@ impl StartResponse for CheckedStart<'_> {
     }
 
     fn start_error_text(&mut self, status: &str, headers: Headers) -> Result<(), Error> {
-        let head = check_head(status, &headers);
+        let head = check_head(status, &headers, &self.upgrade);
         if head.code.is_some_and(|code| code < 400) {
             self.ex.emit(app(
                 ids::START_ERROR_USE,
@@ -478,7 +549,7 @@ mod tests {
                 .map(|&(n, v)| (n.to_owned(), v.to_owned()))
                 .collect::<Vec<_>>(),
         );
-        let head = check_head(status, &headers);
+        let head = check_head(status, &headers, &self.upgrade);
         head.refused
             .iter()
             .chain(&head.other)
@@ -574,7 +645,11 @@ mod tests {
     #[test]
     fn a_repeated_single_valued_field_is_an_error() {
         // HDR-013 is a MUST NOT (RFC 9110 5.3), so its finding is an error.
-        let head = check_head("200 OK", &Headers::from([PLAIN, PLAIN]));
+        let head = check_head(
+            "200 OK",
+            &Headers::from([PLAIN, PLAIN]),
+            &Switch::Unavailable,
+        );
         let finding = head.other.iter().find(|f| f.rule == ids::HDR_SINGLE);
         assert_eq!(
             finding.map(|f| f.severity),
@@ -584,7 +659,11 @@ mod tests {
 
     #[test]
     fn finding_messages_say_what_and_how() {
-        let head = check_head("200 OK", &Headers::from([("Connection", "close")]));
+        let head = check_head(
+            "200 OK",
+            &Headers::from([("Connection", "close")]),
+            &Switch::Unavailable,
+        );
         let text = head.refused[0].to_string();
         assert_eq!(
             text,

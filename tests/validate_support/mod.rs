@@ -23,6 +23,24 @@ pub fn collecting() -> ValidatorBuilder {
     Validator::builder().collecting()
 }
 
+/// A correct switch to the `echo` protocol (spec section 12).
+pub fn switching(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    start.start(
+        "101 Switching Protocols",
+        [("Upgrade", "echo"), ("Connection", "upgrade")].into(),
+    )?;
+    Ok(Body::upgrade(|_| Ok(())))
+}
+
+/// `GET /` asking to switch to `protocol`, on a server that can (UPG-001).
+pub fn upgrade_request(protocol: &str) -> Environ {
+    let mut env = env("GET", "/");
+    env.set("HTTP_UPGRADE", protocol.to_owned());
+    env.set("HTTP_CONNECTION", "Upgrade");
+    env.set_upgrade_available(true);
+    env
+}
+
 /// A plain, correct application.
 pub fn hello(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
     start.start(
@@ -778,6 +796,30 @@ pub fn cases() -> Vec<Case> {
                     &mut LaxStart::default(),
                 )
             },
+        },
+        // ---- the upgrade capability (spec section 12) ----
+        Case {
+            name: "101 where the server offers no upgrade",
+            rule: "UPG-003",
+            run: || run(switching),
+        },
+        Case {
+            name: "101 without the upgrade connection option",
+            rule: "UPG-003",
+            run: || {
+                run_env(
+                    |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+                        s.start("101 Switching Protocols", [("Upgrade", "echo")].into())?;
+                        Ok(Body::upgrade(|_| Ok(())))
+                    },
+                    upgrade_request("echo"),
+                )
+            },
+        },
+        Case {
+            name: "101 to a protocol the client did not offer",
+            rule: "UPG-004",
+            run: || run_env(switching, upgrade_request("websocket")),
         },
         // ---- headers ----
         Case {

@@ -264,9 +264,11 @@ impl WsUpgrade {
         let chosen = match protocol {
             None => None,
             Some(p) if self.offered.iter().any(|o| o == p) => Some(p.to_owned()),
-            Some(p) => return Err(Error::internal(format!(
+            Some(p) => {
+                return Err(Error::internal(format!(
                 "the handler chose the subprotocol {p:?}, which the client did not offer (UPG-004)"
-            ))),
+            )))
+            }
         };
         let mut response = Response::new(Body::empty())
             .status(101)
