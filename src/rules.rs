@@ -1079,7 +1079,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "MW-002",
         level: Must,
-        summary: "A middleware passes the environ it received down to the application it calls; if it builds a new `Environ` instead, it copies every typed entry (`url_scheme`, `multithread`, `multiprocess`, `run_once`, `input_terminated`, `file_wrapper`), the input and error streams and all extensions into it.",
+        summary: "A middleware passes the environ it received down to the application it calls; if it builds a new `Environ` instead, it copies every typed entry (`url_scheme`, `multithread`, `multiprocess`, `run_once`, `input_terminated`, `file_wrapper`, `upgrade`), the input and error streams and all extensions into it.",
         enforced_by: Validator,
     },
     Rule {
@@ -1562,12 +1562,6 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "UPG-010",
-        level: Must,
-        summary: "A taken-over connection stays counted as a live connection of the server (its thread or slot, its place in the connection limit) until it is closed. At shutdown the server waits for it like for an in-flight request, up to the shutdown deadline; then it shuts the stream down, so that a blocked `read` or `write` returns.",
-        enforced_by: Server,
-    },
-    Rule {
-        id: "UPG-011",
         level: Should,
         summary: "An engine that bridges to asynchronous I/O SHOULD bound the bytes it holds for a taken-over connection in each direction (a few times 64 KiB), so that a slow peer slows the handler instead of growing the server's memory.",
         enforced_by: NotCheckable("a bound on the bytes an engine buffers is a property of its implementation, measured by a benchmark, not visible to an application"),

@@ -19,6 +19,7 @@ pub(crate) struct Caps {
     run_once: bool,
     input_terminated: bool,
     file_wrapper: bool,
+    upgrade: bool,
     version: (u16, u16),
     extensions: usize,
     request_uri: Option<Vec<u8>>,
@@ -32,6 +33,7 @@ impl Caps {
             run_once: env.run_once(),
             input_terminated: env.input_terminated(),
             file_wrapper: env.file_wrapper(),
+            upgrade: env.upgrade_available(),
             version: env.version(),
             extensions: env.extensions().len(),
             request_uri: env.get_bytes("REQUEST_URI").map(<[u8]>::to_vec),
@@ -52,6 +54,7 @@ impl Caps {
                 inner.input_terminated,
             ),
             ("file_wrapper", self.file_wrapper, inner.file_wrapper),
+            ("upgrade", self.upgrade, inner.upgrade),
         ];
         for (name, outer, inner) in flags {
             if outer != inner {

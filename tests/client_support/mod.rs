@@ -53,6 +53,11 @@ impl Running {
         String::from_utf8_lossy(&log).into_owned()
     }
 
+    /// The server process's ID (to read `/proc/PID/status`, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://ADDR` followed by `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
