@@ -549,7 +549,7 @@ mod tests {
                 .map(|&(n, v)| (n.to_owned(), v.to_owned()))
                 .collect::<Vec<_>>(),
         );
-        let head = check_head(status, &headers, &self.upgrade);
+        let head = check_head(status, &headers, &Switch::Unavailable);
         head.refused
             .iter()
             .chain(&head.other)
