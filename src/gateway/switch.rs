@@ -114,11 +114,14 @@ mod tests {
         }
     }
 
+    /// Status, framing, computed length and fields of a sent head.
+    type SentHead = (String, Framing, Option<u64>, Vec<(String, String)>);
+
     /// An engine that can take connections over: it records the head and
     /// hands over a [`Pipe`] with `early` bytes read past the head.
     #[derive(Default)]
     struct Engine {
-        heads: Vec<(String, Framing, Option<u64>, Vec<(String, String)>)>,
+        heads: Vec<SentHead>,
         data: Vec<u8>,
         flushed: bool,
         finished: bool,
@@ -246,8 +249,11 @@ mod tests {
         let (engine, end, log) = serve(&mut env, move |_env, start| {
             start.start(101, [("Upgrade", "echo"), ("Connection", "upgrade")].into())?;
             let seen = Arc::clone(&seen);
-            Ok(Body::upgrade(|mut stream| echo_twice(&mut stream))
-                .on_close(move || drop(seen.fetch_add(1, Ordering::SeqCst))))
+            Ok(
+                Body::upgrade(|mut stream| echo_twice(&mut stream)).on_close(move || {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }),
+            )
         });
         assert_eq!(end, End::Upgraded);
         assert!(log.is_empty(), "{log:?}");

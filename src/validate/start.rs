@@ -357,7 +357,7 @@ fn check_switching(status: &str, headers: &Headers, switch: &Switch, head: &mut 
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if !offered.iter().any(|p| *p == chosen) {
+    if !offered.contains(&chosen) {
         head.other.push(app(
             ids::UPG_PROTOCOL,
             format!("the 101 switches to {chosen:?}, which the client did not offer (it offered {offered:?})"),
