@@ -155,7 +155,10 @@ impl State {
                 format!(
                     "Content-Type {content_type:?} names no charset, and the body is not ASCII"
                 ),
-                "name the charset of the text: \"text/html; charset=utf-8\"",
+                format!(
+                    "name the charset of the text: \"{}; charset=utf-8\"",
+                    content_type.split(';').next().unwrap_or("text/plain").trim()
+                ),
             ));
         }
     }
@@ -195,18 +198,18 @@ pub(crate) struct Child {
 }
 
 /// A finding against the application.
-pub(crate) fn app(rule: &'static str, seen: String, fix: &'static str) -> Finding {
-    Finding::new(rule, ids::severity(rule), Side::Application, seen, fix)
+pub(crate) fn app(rule: &'static str, seen: String, fix: impl Into<String>) -> Finding {
+    Finding::new(rule, Side::Application, seen, fix)
 }
 
 /// A finding against the server.
-pub(crate) fn server(rule: &'static str, seen: String, fix: &'static str) -> Finding {
-    Finding::new(rule, ids::severity(rule), Side::Server, seen, fix)
+pub(crate) fn server(rule: &'static str, seen: String, fix: impl Into<String>) -> Finding {
+    Finding::new(rule, Side::Server, seen, fix)
 }
 
 /// A finding against a middleware.
-pub(crate) fn middleware(rule: &'static str, seen: String, fix: &'static str) -> Finding {
-    Finding::new(rule, ids::severity(rule), Side::Middleware, seen, fix)
+pub(crate) fn middleware(rule: &'static str, seen: String, fix: impl Into<String>) -> Finding {
+    Finding::new(rule, Side::Middleware, seen, fix)
 }
 
 /// One request through one validator.

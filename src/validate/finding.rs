@@ -3,17 +3,25 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// How serious a finding is.
+/// How serious a finding is: derived from the level of the rule it cites
+/// ([`Severity::of_rule`]), the same way everywhere (`rgi::validate` at run
+/// time, the `rgi-validator` fixture runner, over the wire).
 ///
-/// The tiers follow the specification's keywords: a broken MUST is an
-/// [`Error`](Severity::Error), a broken SHOULD a [`Warning`](Severity::Warning),
-/// and HTTP hygiene that no rule requires (an unquoted `ETag`, a relative
-/// `Location`) is [`Advice`](Severity::Advice). In panic mode only errors
-/// panic (unless [`ValidatorBuilder::deny_warnings`](super::ValidatorBuilder::deny_warnings)
+/// A broken MUST is an [`Error`](Severity::Error), a broken SHOULD a
+/// [`Warning`](Severity::Warning); a finding that cites a MAY rule (HTTP
+/// hygiene no rule requires) is [`Advice`](Severity::Advice). In panic mode
+/// only errors panic (unless
+/// [`ValidatorBuilder::deny_warnings`](super::ValidatorBuilder::deny_warnings)
 /// promotes warnings).
+///
+/// ```
+/// use rgi::validate::Severity;
+/// assert_eq!(Severity::of_rule("HDR-002"), Severity::Error); // a MUST
+/// assert_eq!(Severity::of_rule("HDR-016"), Severity::Warning); // a SHOULD
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
-    /// HTTP hygiene: worth fixing, not required by the specification.
+    /// A finding citing a MAY rule: worth knowing, not required.
     Advice,
     /// A SHOULD of the specification was not followed.
     Warning,
@@ -22,6 +30,17 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity of a finding that cites `rule`: MUST → error, SHOULD →
+    /// warning, MAY → advice (from [`rules::RULES`](crate::rules::RULES);
+    /// an unknown ID counts as an error).
+    pub fn of_rule(rule: &str) -> Severity {
+        match crate::rules::rule(rule).map(|r| r.level) {
+            Some(crate::rules::Level::Must) | None => Severity::Error,
+            Some(crate::rules::Level::Should) => Severity::Warning,
+            Some(crate::rules::Level::May) => Severity::Advice,
+        }
+    }
+
     /// The lower-case name: `"error"`, `"warning"` or `"advice"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,7 +79,9 @@ impl Side {
     }
 }
 
-/// One violation seen by the validator.
+/// One violation, from `rgi::validate` at run time or from the
+/// `rgi-validator` fixture runner: which rule, how serious (from the rule's
+/// level), which side broke it, what was seen and how to fix it.
 ///
 /// `Display` gives `RULE-ID: what was seen; fix: what to do`, the same text
 /// that panic mode panics with (prefixed by `rgi::validate: `).
@@ -69,11 +90,11 @@ impl Side {
 /// use rgi::validate::{Finding, Severity, Side};
 /// let f = Finding::new(
 ///     "HDR-005",
-///     Severity::Error,
 ///     Side::Application,
-///     "a `Status` header in the response headers".to_owned(),
+///     "a `Status` header in the response headers",
 ///     "pass the status as the first argument of start",
 /// );
+/// assert_eq!(f.severity, Severity::Error); // HDR-005 is a MUST
 /// assert_eq!(
 ///     f.to_string(),
 ///     "HDR-005: a `Status` header in the response headers; fix: pass the status as the first argument of start"
@@ -83,32 +104,37 @@ impl Side {
 pub struct Finding {
     /// The ID of the specification rule (`src/rules.rs`, `spec/`).
     pub rule: &'static str,
-    /// How serious it is.
+    /// How serious it is (from the rule's level).
     pub severity: Severity,
     /// Who broke the rule.
     pub side: Side,
-    /// What the validator saw.
+    /// What was seen.
     pub seen: String,
     /// How to fix it.
-    pub fix: &'static str,
+    pub fix: String,
 }
 
 impl Finding {
-    /// A finding.
+    /// A finding citing `rule`, with the severity its level gives
+    /// ([`Severity::of_rule`]).
     pub fn new(
         rule: &'static str,
-        severity: Severity,
         side: Side,
-        seen: String,
-        fix: &'static str,
+        seen: impl Into<String>,
+        fix: impl Into<String>,
     ) -> Self {
         Finding {
             rule,
-            severity,
+            severity: Severity::of_rule(rule),
             side,
-            seen,
-            fix,
+            seen: seen.into(),
+            fix: fix.into(),
         }
+    }
+
+    /// True for an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 
     /// The line written to the environ's error stream:
@@ -141,9 +167,9 @@ impl fmt::Display for Finding {
 /// validator is handed to a server, and read it after the requests.
 ///
 /// ```
-/// use rgi::validate::{Finding, Report, Severity, Side};
+/// use rgi::validate::{Finding, Report, Side};
 /// let report = Report::new();
-/// report.push(Finding::new("HDR-005", Severity::Error, Side::Application, "x".into(), "y"));
+/// report.push(Finding::new("HDR-005", Side::Application, "x", "y"));
 /// assert!(report.contains("HDR-005"));
 /// assert_eq!(report.rules(), ["HDR-005"]);
 /// assert_eq!(report.errors().len(), 1);
@@ -276,9 +302,8 @@ mod tests {
     fn message_formats() {
         let f = Finding::new(
             "HDR-003",
-            Severity::Error,
             Side::Application,
-            "hop-by-hop header \"Connection\"".to_owned(),
+            "hop-by-hop header \"Connection\"",
             "remove it",
         );
         assert_eq!(
@@ -299,16 +324,10 @@ mod tests {
     fn report_is_shared_between_clones() {
         let a = Report::new();
         let b = a.clone();
-        b.push(Finding::new(
-            "X-1",
-            Severity::Warning,
-            Side::Server,
-            "s".into(),
-            "f",
-        ));
+        b.push(Finding::new("SRV-006", Side::Server, "s", "f"));
         assert_eq!(a.len(), 1);
         assert!(a.errors().is_empty());
-        assert_eq!(a.to_string(), "warning (server): X-1: s; fix: f\n");
+        assert_eq!(a.to_string(), "warning (server): SRV-006: s; fix: f\n");
         assert_eq!(a.take().len(), 1);
         assert!(b.is_empty());
     }

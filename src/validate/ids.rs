@@ -2,9 +2,6 @@
 //! mapping from check to specification rule lives in one place, and the
 //! severity of each (from the rule's level in [`crate::rules::RULES`]).
 
-use super::finding::Severity;
-use crate::rules::{rule, Level};
-
 // environ (checked before the application is called; the server's duty)
 pub(crate) const ENV_METHOD: &str = "ENV-003";
 pub(crate) const ENV_SCRIPT_NAME: &str = "ENV-004";
@@ -90,25 +87,3 @@ pub(crate) const MW_LENGTH: &str = "MW-009";
 pub(crate) const MW_START: &str = "MW-012";
 pub(crate) const MW_WRITE: &str = "MW-013";
 pub(crate) const MW_FAILURE: &str = "MW-015";
-
-/// SHOULD rules about HTTP hygiene rather than the rgi contract: reported
-/// as [`Severity::Advice`].
-pub(crate) const ADVICE: &[&str] = &[
-    HDR_VALUE_SPACE,
-    HDR_VALUE_ASCII,
-    HDR_LOCATION,
-    HDR_REDIRECT,
-    HDR_ETAG,
-    HDR_AUTH_ALLOW,
-    HDR_COOKIES,
-    HDR_CHARSET,
-];
-
-/// Error for a MUST, Warning for a SHOULD, Advice for HTTP hygiene.
-pub(crate) fn severity(id: &str) -> Severity {
-    match rule(id).map(|r| r.level) {
-        Some(Level::Must) => Severity::Error,
-        _ if ADVICE.contains(&id) => Severity::Advice,
-        _ => Severity::Warning,
-    }
-}

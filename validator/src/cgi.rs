@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::report::{Finding, FixtureResult};
+use crate::report::{finding, Finding, FixtureResult};
 use crate::wire::{check_app_headers, WireResponse};
 use crate::Fixture;
 
@@ -163,7 +163,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => {
-            result.findings.push(Finding::new(
+            result.findings.push(finding(
                 "SRV-001",
                 format!("cannot run {}: {e}", program.display()),
                 "give the path of an executable CGI program",
@@ -210,7 +210,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
     let out = reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
     if exit.is_none() {
-        result.findings.push(Finding::new(
+        result.findings.push(finding(
             "SRV-001",
             format!("the program did not finish within {timeout:?}"),
             "read at most CONTENT_LENGTH bytes of input, write the response and exit",
@@ -226,7 +226,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
     if out.is_empty() && !err.is_empty() {
         let text = String::from_utf8_lossy(&err);
         if let Some(f) = result.findings.last_mut() {
-            f.message.push_str(&format!(
+            f.seen.push_str(&format!(
                 "; stderr: {:?}",
                 text.chars().take(300).collect::<String>()
             ));
@@ -249,7 +249,7 @@ pub fn run_fixture(program: &Path, fixture: &Fixture, timeout: Duration) -> Fixt
 pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Finding>) {
     let mut findings = Vec::new();
     if out.is_empty() {
-        findings.push(Finding::new(
+        findings.push(finding(
             "APP-005",
             "the program wrote nothing to standard output",
             "always answer; when the application fails before output, write a `Status: 500` response",
@@ -261,7 +261,7 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
     let mut lines = Vec::new();
     let body_start = loop {
         let Some(end) = out[pos..].iter().position(|&b| b == b'\n') else {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HTTP-019",
                 "the output has no empty line ending the CGI header section",
                 "write the header lines, then an empty line, then the body",
@@ -285,7 +285,7 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
     for line in &lines {
         let shown = String::from_utf8_lossy(line);
         let Some(colon) = line.iter().position(|&b| b == b':') else {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-001",
                 format!("the header line {shown:?} has no colon"),
                 "write each header as `Name: value`",
@@ -295,7 +295,7 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
         let name = String::from_utf8_lossy(&line[..colon]).into_owned();
         let value = trim(&line[colon + 1..]).to_vec();
         if !rgi::start_response::is_token(&name) {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-001",
                 format!("the header name {name:?} is not a token"),
                 "use only letters, digits and !#$%&'*+-.^_`|~ in header names",
@@ -305,7 +305,7 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
             .iter()
             .find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f)
         {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-002",
                 format!("the value of header {name:?} contains control byte 0x{bad:02x}"),
                 "remove control characters (tab is allowed) from header values",
@@ -319,7 +319,7 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
             .iter()
             .any(|h| h.eq_ignore_ascii_case(&name))
         {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-003",
                 format!("the program sent the hop-by-hop header {name:?}"),
                 "leave connection management and transfer coding to the web server",
@@ -334,7 +334,7 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
                 response.reason = parsed.reason.to_owned();
             }
             Err(e) => {
-                findings.push(Finding::new(
+                findings.push(finding(
                     "START-003",
                     format!("the Status {s:?} is malformed: {e}"),
                     "write `Status: NNN Reason`, e.g. `Status: 200 OK`",
@@ -353,7 +353,7 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
     let head_request = method == "HEAD";
     let bodiless = code < 200 || code == 204 || code == 304;
     if (head_request || bodiless) && !response.body.is_empty() {
-        findings.push(Finding::new(
+        findings.push(finding(
             "BODY-006",
             format!(
                 "{} body bytes in a response to {}",
@@ -375,13 +375,13 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
         .collect();
     for value in &lengths {
         match rgi::start_response::parse_content_length(value) {
-            Err(_) => findings.push(Finding::new(
+            Err(_) => findings.push(finding(
                 "HDR-006",
                 format!("Content-Length {value:?} is not a plain decimal number"),
                 "write the body size as ASCII digits only",
             )),
             Ok(n) if !head_request && code != 304 && n != response.body.len() as u64 => findings
-                .push(Finding::new(
+                .push(finding(
                     "BODY-003",
                     format!(
                         "Content-Length says {n} but the body has {} bytes",
@@ -395,14 +395,14 @@ pub fn check_output(out: &[u8], method: &str) -> (Option<WireResponse>, Vec<Find
     if (code < 200 || code == 204)
         && (!lengths.is_empty() || response.header("content-type").is_some())
     {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HDR-008",
             format!("a {code} response carries Content-Length or Content-Type"),
             "leave both out of 1xx and 204 responses",
         ));
     }
     if !response.body.is_empty() && response.header("content-type").is_none() && !bodiless {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HDR-010",
             "the response has a body but no Content-Type",
             "set Content-Type",

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::report::{Finding, FixtureResult};
+use crate::report::{finding, FixtureResult};
 use crate::wire::{read_and_check_all, Probe, PROBE_REQUEST};
 use crate::Fixture;
 
@@ -72,7 +72,7 @@ pub fn run_fixture(target: &Target, fixture: &Fixture, timeout: Duration) -> Fix
         elapsed: std::time::Duration::ZERO,
     };
     let fail = |message: String| {
-        Finding::new(
+        finding(
             "SRV-001",
             message,
             "make sure the server is running and listening at the given address",

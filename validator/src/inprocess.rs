@@ -4,11 +4,9 @@
 use std::io::Cursor;
 use std::sync::Arc;
 
-use rgi::test::{TestClient, TestResponse};
+use rgi::test::TestClient;
 
-use rgi::validate::Severity as ValidateSeverity;
-
-use crate::report::{Finding, FixtureResult, Severity};
+use crate::report::{Finding, FixtureResult};
 use crate::wire::read_and_check_all;
 use crate::Fixture;
 
@@ -19,9 +17,16 @@ pub(crate) fn run_fixture<A: rgi::Application>(app: Arc<A>, fixture: &Fixture) -
     }
     let response = client.send_raw(&fixture.request);
     let infos = fixture.request_infos(true);
-    let (parsed, mut findings) =
+    let (parsed, wire_findings) =
         read_and_check_all(&mut Cursor::new(response.raw().to_vec()), &infos, false);
-    findings.splice(0..0, validation_findings(&response));
+    // rgi::validate saw the exchange from inside: its findings come first,
+    // and a rule it reported is not reported again from the bytes.
+    let mut findings: Vec<Finding> = response.findings().to_vec();
+    for finding in wire_findings {
+        if !findings.iter().any(|f| f.rule == finding.rule) {
+            findings.push(finding);
+        }
+    }
     let mut result = FixtureResult {
         fixture: fixture.name.clone(),
         status: parsed.first().map(|r| r.code),
@@ -32,22 +37,4 @@ pub(crate) fn run_fixture<A: rgi::Application>(app: Arc<A>, fixture: &Fixture) -
         crate::check_status(fixture, response.code, &mut result.findings);
     }
     result
-}
-
-/// The `rgi::validate` findings of the request, as report findings.
-fn validation_findings(response: &TestResponse) -> Vec<Finding> {
-    response
-        .findings()
-        .iter()
-        .map(|f| Finding {
-            rule: f.rule.to_owned(),
-            severity: match f.severity {
-                ValidateSeverity::Error => Severity::Error,
-                ValidateSeverity::Warning => Severity::Warning,
-                _ => Severity::Note,
-            },
-            message: format!("{} (rgi::validate, {} side)", f.seen, f.side.as_str()),
-            fix: f.fix.to_owned(),
-        })
-        .collect()
 }

@@ -18,7 +18,7 @@ pub mod report;
 pub mod wire;
 
 pub use fixture::{catalogue, Fixture, RequestParts};
-pub use report::{Finding, FixtureResult, Report, Severity};
+pub use report::{Finding, FixtureResult, Report, Severity, Side};
 
 /// Runs the whole catalogue in process against `app` (see
 /// [`Runner::run_app`]): one line in a test suite.
@@ -107,7 +107,7 @@ impl Runner {
     /// checks of the response bytes both go into the report.
     pub fn run_app<A: rgi::Application>(&self, app: A) -> Report {
         let app = std::sync::Arc::new(app);
-        Report {
+        finished(Report {
             target: "in-process application".to_owned(),
             results: self
                 .fixtures
@@ -116,7 +116,7 @@ impl Runner {
                 .map(|f| timed(|| inprocess::run_fixture(app.clone(), f)))
                 .collect(),
             server_stderr: String::new(),
-        }
+        })
     }
 
     /// Runs the fixtures over the wire against the server at `url`
@@ -125,7 +125,7 @@ impl Runner {
     pub fn run_url(&self, url: &str) -> Result<Report, String> {
         let target = client::Target::parse(url)?;
         target.reachable(self.timeout)?;
-        Ok(Report {
+        Ok(finished(Report {
             target: format!("server at {url}"),
             results: self
                 .fixtures
@@ -138,7 +138,7 @@ impl Runner {
                 })
                 .collect(),
             server_stderr: String::new(),
-        })
+        }))
     }
 
     /// Starts `command` on a free loopback port (`{addr}` in the command
@@ -159,7 +159,7 @@ impl Runner {
 
     /// Runs the CGI program at `program` once per fixture.
     pub fn run_cgi(&self, program: &Path) -> Report {
-        Report {
+        finished(Report {
             target: format!("CGI program {}", program.display()),
             results: self
                 .fixtures
@@ -168,8 +168,14 @@ impl Runner {
                 .map(|f| timed(|| cgi::run_fixture(program, f, self.timeout)))
                 .collect(),
             server_stderr: String::new(),
-        }
+        })
     }
+}
+
+/// The run's cross-fixture judgements ([`blame_failures`]).
+fn finished(mut report: Report) -> Report {
+    blame_failures(&mut report.results);
+    report
 }
 
 fn timed(run: impl FnOnce() -> FixtureResult) -> FixtureResult {
@@ -180,30 +186,54 @@ fn timed(run: impl FnOnce() -> FixtureResult) -> FixtureResult {
 }
 
 /// Checks the final status against the fixture's expectation, and flags a
-/// 500 (the application failed).
+/// 500 (the application failed: APP-007, or APP-009 on a fixture of
+/// malformed input; see [`blame_failures`]).
 pub(crate) fn check_status(fixture: &Fixture, code: u16, findings: &mut Vec<Finding>) {
     if !fixture.status_matches(code) {
-        let rule = fixture.rules.first().map_or("SRV-001", String::as_str);
-        findings.push(Finding::new(
+        let rule = fixture
+            .rules
+            .first()
+            .map_or("SRV-001", |r| report::static_rule(r));
+        findings.push(report::finding(
             rule,
             format!("expected status {}, got {code}", fixture.status_text()),
             format!("see {rule}: {}", fixture.description),
         ));
     } else if code == 500 {
         if fixture.rules.iter().any(|r| r == "APP-009") {
-            findings.push(Finding::new(
+            findings.push(report::finding(
                 "APP-009",
-                "500 Internal Server Error: the application failed on this request",
+                "500 Internal Server Error: the application failed on this request of unusual but valid input",
                 "handle request data that is not UTF-8 or otherwise unexpected (answer 400 or decode lossily) instead of failing",
             ));
         } else {
-            let mut finding = Finding::new(
-                "APP-005",
-                "500 Internal Server Error: the application failed on this request (see the server's log)",
-                "look for the error in the server log; an application should answer every request the catalogue sends",
+            findings.push(report::finding(
+                "APP-007",
+                "500 Internal Server Error: the application failed on this request",
+                "see the server's log for the application's error; answer every request of the catalogue, with a helpful error response where it cannot serve it",
+            ));
+        }
+    }
+}
+
+/// APP-009 blames the application for failing on unusual input; when it
+/// fails on the plain `get-root` request too, it fails on everything, and
+/// the failure is APP-007's, not the input's.
+pub(crate) fn blame_failures(results: &mut [FixtureResult]) {
+    let fails_always = results
+        .iter()
+        .find(|r| r.fixture == "get-root")
+        .is_some_and(|r| r.status == Some(500));
+    if !fails_always {
+        return;
+    }
+    for finding in results.iter_mut().flat_map(|r| r.findings.iter_mut()) {
+        if finding.rule == "APP-009" {
+            *finding = report::finding(
+                "APP-007",
+                "500 Internal Server Error: the application failed on this request (it fails on get-root as well)",
+                "see the server's log for the application's error; answer every request of the catalogue",
             );
-            finding.severity = Severity::Warning;
-            findings.push(finding);
         }
     }
 }

@@ -3,78 +3,41 @@
 
 use std::fmt::{self, Write as _};
 
-/// How bad a finding is: from the level of the rule it cites (MUST: error,
-/// SHOULD: warning, MAY: note).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// A MUST rule is broken (or the fixture could not run at all).
-    Error,
-    /// A SHOULD rule is broken.
-    Warning,
-    /// Information only.
-    Note,
+pub use rgi::validate::{Finding, Severity, Side};
+
+/// A finding of the fixture runner: the side follows from the rule's area
+/// (over the wire the server and the application behind it are seen
+/// together; the application's own rules are charged to it), the severity
+/// from the rule's level.
+pub(crate) fn finding(
+    rule: &'static str,
+    message: impl Into<String>,
+    fix: impl Into<String>,
+) -> Finding {
+    Finding::new(rule, side_of(rule), message, fix)
 }
 
-impl Severity {
-    /// The severity of a finding that cites `rule`.
-    pub fn of_rule(rule: &str) -> Severity {
-        match rgi::rules::rule(rule).map(|r| r.level) {
-            Some(rgi::rules::Level::Must) | None => Severity::Error,
-            Some(rgi::rules::Level::Should) => Severity::Warning,
-            Some(rgi::rules::Level::May) => Severity::Note,
-        }
-    }
-
-    /// `"error"`, `"warning"` or `"note"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The side a rule binds: the application for APP, START and the
+/// application's header rules, the server otherwise.
+pub(crate) fn side_of(rule: &str) -> Side {
+    let area = rule.split('-').next().unwrap_or("");
+    let app_headers = [
+        "HDR-010", "HDR-011", "HDR-012", "HDR-013", "HDR-014", "HDR-015", "HDR-016", "HDR-017",
+        "HDR-018", "HDR-019",
+    ];
+    match area {
+        "APP" | "START" => Side::Application,
+        "HDR" if app_headers.contains(&rule) => Side::Application,
+        "MW" => Side::Middleware,
+        _ => Side::Server,
     }
 }
 
-/// One violation: which rule, how bad, what happened and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The spec rule ID (`"BODY-006"`), from `rgi::rules::RULES`.
-    pub rule: String,
-    /// How bad it is.
-    pub severity: Severity,
-    /// What was observed.
-    pub message: String,
-    /// What to do about it.
-    pub fix: String,
-}
-
-impl Finding {
-    /// A finding citing `rule`, with the severity the rule's level gives.
-    pub fn new(rule: &str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
-        Finding {
-            rule: rule.to_owned(),
-            severity: Severity::of_rule(rule),
-            message: message.into(),
-            fix: fix.into(),
-        }
-    }
-
-    /// True for an error.
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.severity, self.rule, self.message)
-    }
+/// The `&'static` ID of a rule named at run time (a fixture's `rules:`
+/// line); `SRV-001` for an ID the specification does not have (the fixture
+/// tests catch those).
+pub(crate) fn static_rule(id: &str) -> &'static str {
+    rgi::rules::rule(id).map_or("SRV-001", |r| r.id)
 }
 
 /// The outcome of one fixture.
@@ -175,19 +138,22 @@ impl Report {
                 .findings
                 .iter()
                 .map(|f| f.severity)
-                .min()
-                .unwrap_or(Severity::Note);
+                .max()
+                .unwrap_or(Severity::Advice);
             let tag = match worst {
                 Severity::Error => "FAIL",
                 Severity::Warning => "warn",
-                Severity::Note => "note",
+                Severity::Advice => "note",
             };
             let _ = writeln!(out, "  {tag:<5} {:<28} {status}", result.fixture);
             for finding in &result.findings {
                 let _ = writeln!(
                     out,
-                    "          {} {}: {}",
-                    finding.severity, finding.rule, finding.message
+                    "          {} {}: {} ({} side)",
+                    finding.severity,
+                    finding.rule,
+                    finding.seen,
+                    finding.side.as_str()
                 );
                 if !finding.fix.is_empty() {
                     let _ = writeln!(out, "            fix: {}", finding.fix);
@@ -195,16 +161,20 @@ impl Report {
             }
         }
         // The same findings by rule, each with the rule's text.
-        let mut rules: Vec<(Severity, &str, Vec<&str>)> = Vec::new();
+        let mut rules: Vec<(std::cmp::Reverse<Severity>, &str, Vec<&str>)> = Vec::new();
         for (fixture, finding) in self.findings() {
             match rules.iter_mut().find(|(_, r, _)| *r == finding.rule) {
                 Some((severity, _, fixtures)) => {
-                    *severity = (*severity).min(finding.severity);
+                    severity.0 = severity.0.max(finding.severity);
                     if !fixtures.contains(&fixture) {
                         fixtures.push(fixture);
                     }
                 }
-                None => rules.push((finding.severity, &finding.rule, vec![fixture])),
+                None => rules.push((
+                    std::cmp::Reverse(finding.severity),
+                    finding.rule,
+                    vec![fixture],
+                )),
             }
         }
         rules.sort();
@@ -215,7 +185,7 @@ impl Report {
             let _ = writeln!(
                 out,
                 "  {:<7} {rule:<9} {} fixture(s): {}",
-                severity.as_str(),
+                severity.0.as_str(),
                 fixtures.len(),
                 fixtures.join(", ")
             );
@@ -234,7 +204,8 @@ impl Report {
     }
 
     /// The report as JSON: `{"target", "fixtures": [{"name", "status", "ms",
-    /// "findings": [{"rule", "severity", "message", "fix"}]}], "errors",
+    /// "findings": [{"rule", "severity", "side", "message", "fix"}]}],
+    /// "server_stderr", "errors",
     /// "warnings", "ok"}`.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
@@ -264,8 +235,10 @@ impl Report {
                 json_string(&mut out, &f.rule);
                 out.push_str(",\"severity\":");
                 json_string(&mut out, f.severity.as_str());
+                out.push_str(",\"side\":");
+                json_string(&mut out, f.side.as_str());
                 out.push_str(",\"message\":");
-                json_string(&mut out, &f.message);
+                json_string(&mut out, &f.seen);
                 out.push_str(",\"fix\":");
                 json_string(&mut out, &f.fix);
                 out.push('}');
@@ -321,14 +294,14 @@ mod tests {
             results: vec![FixtureResult {
                 fixture: "get".into(),
                 status: Some(200),
-                findings: vec![Finding::new("BODY-006", "a\u{1}b", "fix it")],
+                findings: vec![finding("BODY-006", "a\u{1}b", "fix it")],
                 elapsed: std::time::Duration::from_millis(7),
             }],
             server_stderr: String::new(),
         };
         assert_eq!(
             report.to_json(),
-            "{\"target\":\"t\\\"1\\n\",\"fixtures\":[{\"name\":\"get\",\"status\":200,\"ms\":7,\"findings\":[{\"rule\":\"BODY-006\",\"severity\":\"error\",\"message\":\"a\\u0001b\",\"fix\":\"fix it\"}]}],\"server_stderr\":\"\",\"errors\":1,\"warnings\":0,\"ok\":false}"
+            "{\"target\":\"t\\\"1\\n\",\"fixtures\":[{\"name\":\"get\",\"status\":200,\"ms\":7,\"findings\":[{\"rule\":\"BODY-006\",\"severity\":\"error\",\"side\":\"server\",\"message\":\"a\\u0001b\",\"fix\":\"fix it\"}]}],\"server_stderr\":\"\",\"errors\":1,\"warnings\":0,\"ok\":false}"
         );
         assert!(!report.is_ok());
         assert!(report.to_text().contains("BODY-006"));

@@ -8,7 +8,7 @@
 use std::io::{self, Read};
 use std::time::Duration;
 
-use crate::report::{Finding, Severity};
+use crate::report::{finding, Finding, Severity};
 
 /// The largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
@@ -203,7 +203,7 @@ pub fn read_and_check_all<R: Read + Probe>(
             Some(response) => responses.push(response),
             None => {
                 if i > 0 {
-                    findings.push(Finding::new(
+                    findings.push(finding(
                         "HTTP-027",
                         format!("no readable response {} of {} to pipelined requests", i + 1, requests.len()),
                         "answer pipelined requests one at a time, in order, each response framed exactly",
@@ -230,7 +230,7 @@ fn read_one(
                 break end;
             }
             if input.available().len() > MAX_HEAD {
-                findings.push(Finding::new(
+                findings.push(finding(
                     "HTTP-019",
                     format!("the response head is longer than {MAX_HEAD} bytes or never ends"),
                     "end the status line and header section with an empty line (CRLF CRLF)",
@@ -241,13 +241,13 @@ fn read_one(
                 Fill::Data => {}
                 Fill::Eof => {
                     if input.available().is_empty() && interim.is_empty() {
-                        findings.push(Finding::new(
+                        findings.push(finding(
                             "APP-005",
                             "the connection closed without any response",
                             "answer every request; when the application fails before sending anything, send 500 Internal Server Error",
                         ));
                     } else {
-                        findings.push(Finding::new(
+                        findings.push(finding(
                             "HTTP-019",
                             format!(
                                 "the connection closed in the middle of the response head ({} bytes)",
@@ -259,7 +259,7 @@ fn read_one(
                     return None;
                 }
                 Fill::Timeout => {
-                    findings.push(Finding::new(
+                    findings.push(finding(
                         "SRV-001",
                         if input.available().is_empty() {
                             "no response arrived before the timeout".to_owned()
@@ -271,7 +271,7 @@ fn read_one(
                     return None;
                 }
                 Fill::Failed(e) => {
-                    findings.push(Finding::new(
+                    findings.push(finding(
                         "SRV-001",
                         format!("reading the response failed: {e}"),
                         "keep the connection open until the response is sent",
@@ -308,7 +308,7 @@ fn status_code(head: &[u8]) -> Option<u16> {
 
 fn check_interim(request: &RequestInfo, findings: &mut Vec<Finding>) {
     if request.minor == Some(0) {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HTTP-019",
             "an interim 1xx response was sent to an HTTP/1.0 client",
             "never send 1xx responses (100 Continue included) to HTTP/1.0 clients",
@@ -321,7 +321,7 @@ fn check_interim(request: &RequestInfo, findings: &mut Vec<Finding>) {
 fn check_head_lines(head: &[u8], findings: &mut Vec<Finding>) -> bool {
     let mut ok = true;
     if head.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r') || head.starts_with(b"\n") {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HTTP-019",
             "a line of the response head ends with a bare LF",
             "end every line of the status line and header section with CRLF",
@@ -336,14 +336,14 @@ fn check_head_lines(head: &[u8], findings: &mut Vec<Finding>) -> bool {
     let version_ok = status_line.starts_with(b"HTTP/1.1 ") || status_line.starts_with(b"HTTP/1.0 ");
     if !version_ok {
         ok = false;
-        findings.push(Finding::new(
+        findings.push(finding(
             "HTTP-019",
             format!("the status line {status_text:?} does not begin with \"HTTP/1.1 \""),
             "send \"HTTP/1.1 NNN Reason\" as the status line",
         ));
     } else if let Err(e) = rgi::start_response::check_status(&status_text[9..]) {
         ok = false;
-        findings.push(Finding::new(
+        findings.push(finding(
             "START-003",
             format!("the status line {status_text:?} is malformed: {e}"),
             "send three digits (100-599), one space and a non-empty reason phrase",
@@ -356,7 +356,7 @@ fn check_head_lines(head: &[u8], findings: &mut Vec<Finding>) -> bool {
         let shown = String::from_utf8_lossy(line);
         if line[0] == b' ' || line[0] == b'\t' {
             ok = false;
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-002",
                 format!("obsolete line folding: the header line {shown:?} begins with whitespace"),
                 "never put CR or LF into a header value; send each field on one line",
@@ -365,7 +365,7 @@ fn check_head_lines(head: &[u8], findings: &mut Vec<Finding>) -> bool {
         }
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             ok = false;
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-001",
                 format!("the header line {shown:?} has no colon"),
                 "send each header as `Name: value`",
@@ -375,7 +375,7 @@ fn check_head_lines(head: &[u8], findings: &mut Vec<Finding>) -> bool {
         let name = String::from_utf8_lossy(&line[..colon]);
         if !rgi::start_response::is_token(&name) {
             ok = false;
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-001",
                 format!("the header name {name:?} is not a token"),
                 "use only letters, digits and !#$%&'*+-.^_`|~ in header names, and no space before the colon",
@@ -386,7 +386,7 @@ fn check_head_lines(head: &[u8], findings: &mut Vec<Finding>) -> bool {
             .find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f)
         {
             ok = false;
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-002",
                 format!("the value of header {name:?} contains control byte 0x{bad:02x}"),
                 "remove CR, LF, NUL and other control characters (tab is allowed) from header values",
@@ -456,7 +456,7 @@ fn finish(
         },
         Ok(httparse::Status::Partial) | Err(_) => {
             if lines_ok {
-                findings.push(Finding::new(
+                findings.push(finding(
                     "HTTP-019",
                     "the response head does not parse as HTTP/1.1",
                     "send a status line, header lines and an empty line, each ending with CRLF",
@@ -487,13 +487,13 @@ fn finish(
     let mut length = None;
     for value in &lengths {
         match rgi::start_response::parse_content_length(value) {
-            Ok(n) if length.is_some_and(|l| l != n) => findings.push(Finding::new(
+            Ok(n) if length.is_some_and(|l| l != n) => findings.push(finding(
                 "HDR-006",
                 format!("several Content-Length fields disagree: {lengths:?}"),
                 "send one Content-Length with the exact body size",
             )),
             Ok(n) => length = Some(n),
-            Err(_) => findings.push(Finding::new(
+            Err(_) => findings.push(finding(
                 "HDR-006",
                 format!("Content-Length {value:?} is not a plain decimal number"),
                 "send the body size as ASCII digits only",
@@ -507,21 +507,21 @@ fn finish(
             .is_some_and(|l| l.trim().eq_ignore_ascii_case("chunked"))
     });
     if !codings.is_empty() && !lengths.is_empty() {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HTTP-020",
             "the response has both Transfer-Encoding and Content-Length",
             "frame a response one way: Content-Length when the length is known, chunked otherwise",
         ));
     }
     if !codings.is_empty() && !chunked {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HTTP-020",
             format!("Transfer-Encoding {codings:?} does not end with chunked"),
             "use Transfer-Encoding: chunked (last) or Content-Length",
         ));
     }
     if chunked && request.minor == Some(0) {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HTTP-019",
             "a chunked response was sent to an HTTP/1.0 client",
             "answer HTTP/1.0 clients with Content-Length or by closing the connection",
@@ -529,14 +529,14 @@ fn finish(
     }
     if code < 200 || code == 204 {
         if !lengths.is_empty() || !codings.is_empty() {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HTTP-021",
                 format!("a {code} response carries Content-Length or Transfer-Encoding"),
                 "send 1xx and 204 responses without Content-Length and Transfer-Encoding",
             ));
         }
         if response.header("content-type").is_some() {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-008",
                 format!("a {code} response carries Content-Type"),
                 "leave Content-Type out of 1xx and 204 responses",
@@ -544,7 +544,7 @@ fn finish(
         }
     }
     if code == 304 && response.header("content-type").is_some() {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HDR-009",
             "a 304 response carries Content-Type",
             "leave Content-Type out of 304 responses",
@@ -552,12 +552,12 @@ fn finish(
     }
     if request.origin {
         match response.header("date") {
-            None => findings.push(Finding::new(
+            None => findings.push(finding(
                 "SRV-005",
                 "the response has no Date header",
                 "add `Date: <IMF-fixdate>` (e.g. \"Sun, 06 Nov 1994 08:49:37 GMT\") to every response",
             )),
-            Some(date) if !is_imf_fixdate(date.trim()) => findings.push(Finding::new(
+            Some(date) if !is_imf_fixdate(date.trim()) => findings.push(finding(
                 "SRV-005",
                 format!("the Date header {date:?} is not in IMF-fixdate form"),
                 "format Date as \"Sun, 06 Nov 1994 08:49:37 GMT\" (English names, GMT, correct weekday)",
@@ -565,7 +565,7 @@ fn finish(
             Some(_) => {}
         }
         if response.header("server").is_none() {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "SRV-006",
                 "the response has no Server header",
                 "add a Server header naming the server software",
@@ -575,7 +575,7 @@ fn finish(
     for name in rgi::validate::SINGLE_VALUED_FIELDS {
         let n = response.all(name).len();
         if n > 1 {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-013",
                 format!("the single-valued header {name} appears {n} times"),
                 "send it once",
@@ -604,7 +604,7 @@ fn finish(
         return Some(response);
     }
     if !response.body.is_empty() && response.header("content-type").is_none() && !bodiless_status {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HDR-010",
             format!(
                 "the response has {} body bytes but no Content-Type",
@@ -677,7 +677,7 @@ fn finish(
                     "end a chunked body with `0\\r\\n\\r\\n` and send nothing after it",
                 ),
             };
-            findings.push(Finding::new(rule, format!("{what}: {sample:?}"), fix));
+            findings.push(finding(rule, format!("{what}: {sample:?}"), fix));
         }
         if wire {
             response.closed = closed;
@@ -685,7 +685,7 @@ fn finish(
             // application may have left unread.
             if closed == Some(true) && request.minor == Some(1) && !will_close && !request.has_body
             {
-                findings.push(Finding::new(
+                findings.push(finding(
                     "HTTP-026",
                     "the server closed the connection after the response without saying `Connection: close`",
                     "send `Connection: close` in the head of a response after which the connection will be closed",
@@ -696,7 +696,7 @@ fn finish(
             // otherwise (reported by the status check) may keep it.
             if request.expect_close && closed == Some(false) && (request.asks_close || code >= 400)
             {
-                findings.push(Finding::new(
+                findings.push(finding(
                     "HTTP-025",
                     "the connection stayed open after this response, but it must be closed",
                     "close HTTP/1.0 connections after the response unless keep-alive was asked for and the response is delimited; close after error responses",
@@ -738,7 +738,7 @@ fn read_length(
         match input.fill() {
             Fill::Data => {}
             Fill::Eof | Fill::Failed(_) => {
-                findings.push(Finding::new(
+                findings.push(finding(
                     "BODY-003",
                     format!(
                         "the connection closed after {} of the {n} body bytes that Content-Length declared (a truncated response)",
@@ -750,7 +750,7 @@ fn read_length(
                 return false;
             }
             Fill::Timeout => {
-                findings.push(Finding::new(
+                findings.push(finding(
                     "BODY-005",
                     format!(
                         "only {} of the {n} body bytes that Content-Length declared arrived, and the connection stayed open",
@@ -784,7 +784,7 @@ fn read_to_close(
             }
             Fill::Timeout => {
                 if wire {
-                    findings.push(Finding::new(
+                    findings.push(finding(
                         "HTTP-020",
                         "the response has neither Content-Length nor chunked coding, and the connection stayed open, so its end cannot be found",
                         "send Content-Length, or chunked coding (HTTP/1.1), or close the connection after the body",
@@ -804,7 +804,7 @@ fn read_chunked(
     findings: &mut Vec<Finding>,
 ) -> bool {
     let bad = |findings: &mut Vec<Finding>, what: String| {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HTTP-022",
             format!("malformed chunked body: {what}"),
             "send each chunk as hex size, CRLF, data, CRLF, and end with `0\\r\\n\\r\\n`",
@@ -884,12 +884,12 @@ fn take_line(input: &mut Input<'_>) -> Result<Vec<u8>, Fill> {
 
 fn cut(how: Fill, _response: &mut WireResponse, findings: &mut Vec<Finding>) -> bool {
     match how {
-        Fill::Timeout => findings.push(Finding::new(
+        Fill::Timeout => findings.push(finding(
             "HTTP-022",
             "the chunked body did not end (no last chunk) before the timeout",
             "end a chunked body with the zero-size last chunk `0\\r\\n\\r\\n`",
         )),
-        _ => findings.push(Finding::new(
+        _ => findings.push(finding(
             "BODY-015",
             "the connection closed before the last chunk: the response was aborted (the application or its body failed after the head was sent)",
             "find the error in the server log; return errors before calling start, or make the body not fail",
@@ -902,7 +902,7 @@ fn cut(how: Fill, _response: &mut WireResponse, findings: &mut Vec<Finding>) -> 
 pub(crate) fn check_app_headers(response: &WireResponse, findings: &mut Vec<Finding>) {
     let code = response.code;
     if matches!(code, 301 | 302 | 303 | 307 | 308) && response.header("location").is_none() {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HDR-015",
             format!("a {code} redirect has no Location"),
             "add Location with the target URL",
@@ -912,7 +912,7 @@ pub(crate) fn check_app_headers(response: &WireResponse, findings: &mut Vec<Find
         let tag = etag.trim();
         let tag = tag.strip_prefix("W/").unwrap_or(tag);
         if !(tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"')) {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-016",
                 format!("ETag {etag:?} is not a quoted string"),
                 "quote the entity tag: ETag: \"abc\" (or W/\"abc\")",
@@ -920,14 +920,14 @@ pub(crate) fn check_app_headers(response: &WireResponse, findings: &mut Vec<Find
         }
     }
     if code == 401 && response.header("www-authenticate").is_none() {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HDR-017",
             "a 401 response has no WWW-Authenticate",
             "add WWW-Authenticate naming the authentication scheme",
         ));
     }
     if code == 405 && response.header("allow").is_none() {
-        findings.push(Finding::new(
+        findings.push(finding(
             "HDR-017",
             "a 405 response has no Allow",
             "add Allow listing the methods the resource supports",
@@ -939,10 +939,13 @@ pub(crate) fn check_app_headers(response: &WireResponse, findings: &mut Vec<Find
             && !lower.contains("charset=")
             && !response.body.is_ascii()
         {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-019",
                 format!("Content-Type {ct:?} names no charset, and the body is not ASCII"),
-                "add the charset, e.g. \"text/html; charset=utf-8\"",
+                format!(
+                    "add the charset: \"{}; charset=utf-8\"",
+                    ct.split(';').next().unwrap_or("text/plain").trim()
+                ),
             ));
         }
     }
@@ -955,7 +958,7 @@ pub(crate) fn check_app_headers(response: &WireResponse, findings: &mut Vec<Find
                     .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
         });
         if !(absolute_uri || l.starts_with('/')) {
-            findings.push(Finding::new(
+            findings.push(finding(
                 "HDR-014",
                 format!("Location {location:?} is neither an absolute URI nor an absolute path"),
                 "use \"https://host/path\" or \"/path\"",
@@ -1042,7 +1045,7 @@ mod tests {
             asks_close: false,
         };
         let (r, f) = read_and_check(&mut io::Cursor::new(bytes.to_vec()), &info, false);
-        (r, f.into_iter().map(|f| f.rule).collect())
+        (r, f.into_iter().map(|f| f.rule.to_owned()).collect())
     }
 
     const DATE: &str = "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: t\r\n";
@@ -1092,7 +1095,7 @@ mod tests {
         );
         let (_, findings) =
             read_and_check_all(&mut io::Cursor::new(bad.into_bytes()), &requests, false);
-        let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
         assert!(rules.contains(&"HTTP-019"), "{rules:?}");
     }
 
