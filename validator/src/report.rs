@@ -232,7 +232,7 @@ impl Report {
                     out.push(',');
                 }
                 out.push_str("{\"rule\":");
-                json_string(&mut out, &f.rule);
+                json_string(&mut out, f.rule);
                 out.push_str(",\"severity\":");
                 json_string(&mut out, f.severity.as_str());
                 out.push_str(",\"side\":");
