@@ -236,6 +236,10 @@ impl TestRequest {
 #[derive(Clone)]
 pub struct TestClient {
     app: Arc<dyn Application>,
+    /// One validator (and one report) for every request of this client.
+    validator: Arc<Validator<Arc<dyn Application>>>,
+    allow: Vec<&'static str>,
+    deny_warnings: bool,
     max_response_bytes: usize,
     validate: bool,
     mount: Option<Vec<u8>>,
@@ -260,8 +264,12 @@ impl fmt::Debug for TestClient {
 impl TestClient {
     /// A client for `app`, with validation on.
     pub fn new(app: impl Application) -> Self {
+        let app: Arc<dyn Application> = Arc::new(app);
         TestClient {
-            app: Arc::new(app),
+            validator: Arc::new(Validator::builder().collecting().build(app.clone())),
+            app,
+            allow: Vec::new(),
+            deny_warnings: false,
             max_response_bytes: 64 << 20,
             validate: true,
             mount: None,
@@ -277,6 +285,51 @@ impl TestClient {
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self
+    }
+
+    /// Never reports `rule` (for a test that breaks it on purpose), like
+    /// [`ValidatorBuilder::allow`](crate::validate::ValidatorBuilder::allow).
+    /// Starts a fresh validator and report.
+    pub fn allow(mut self, rule: &'static str) -> Self {
+        self.allow.push(rule);
+        self.rebuild_validator();
+        self
+    }
+
+    /// Warnings fail [`TestResponse::assert_ok`], `assert_valid` and
+    /// `assert_status` too (not only errors), like
+    /// [`ValidatorBuilder::deny_warnings`](crate::validate::ValidatorBuilder::deny_warnings).
+    pub fn deny_warnings(mut self, deny: bool) -> Self {
+        self.deny_warnings = deny;
+        self
+    }
+
+    /// The report shared by every request of this client (and its clones):
+    /// all findings so far, in order. Each [`TestResponse::findings`] holds
+    /// the part made during its request (requests are assumed to run one at
+    /// a time).
+    ///
+    /// ```
+    /// use rgi::test::TestClient;
+    ///
+    /// let client = TestClient::new(rgi::app(|_env, start| {
+    ///     start.start(200, [("Content-Type", "text/plain")].into())?;
+    ///     Ok(rgi::Body::from("hi"))
+    /// }));
+    /// client.get("/").assert_ok();
+    /// client.post("/", "data").assert_ok();
+    /// client.report().assert_clean();
+    /// ```
+    pub fn report(&self) -> Report {
+        self.validator.report()
+    }
+
+    fn rebuild_validator(&mut self) {
+        let builder = self
+            .allow
+            .iter()
+            .fold(Validator::builder().collecting(), |b, rule| b.allow(rule));
+        self.validator = Arc::new(builder.build(self.app.clone()));
     }
 
     /// Turns validation off.
@@ -386,12 +439,12 @@ impl TestClient {
             limit: self.max_response_bytes,
         };
         // server -> Pipeline (mount) -> validator -> application
-        let (inner, report): (Arc<dyn Application>, Option<Report>) = if self.validate {
-            let validator = Validator::builder().collecting().build(self.app.clone());
-            let report = validator.report();
-            (Arc::new(validator), Some(report))
+        let report = self.validator.report();
+        let before = report.len();
+        let inner: Arc<dyn Application> = if self.validate {
+            self.validator.clone()
         } else {
-            (self.app.clone(), None)
+            self.app.clone()
         };
         let app = Pipeline {
             app: inner,
@@ -406,13 +459,19 @@ impl TestClient {
         if let Err(e) = serve_connection(&app, stream, &self.conn_info, &config) {
             let _ = writeln!(log.clone(), "rgi::test: serve_connection failed: {e}");
         }
-        // Dropping the validator reports bodies that were never closed.
         drop(app);
-        let findings = report.map(|r| r.take()).unwrap_or_default();
+        let findings = if self.validate {
+            // Every body of this request is closed by now (BODY-008).
+            self.validator.check_closed();
+            report.findings().split_off(before.min(report.len()))
+        } else {
+            Vec::new()
+        };
         let raw = output.take();
         let mut response = parse_response(&raw, method == "HEAD");
         response.raw = raw;
         response.findings = findings;
+        response.deny_warnings = self.deny_warnings;
         response.log = log.take();
         response
     }
@@ -522,6 +581,7 @@ pub struct TestResponse {
     body: Vec<u8>,
     raw: Vec<u8>,
     findings: Vec<Finding>,
+    deny_warnings: bool,
     log: Vec<u8>,
     problem: Option<String>,
 }
@@ -646,13 +706,23 @@ impl TestResponse {
     }
 
     /// Panics unless the response is complete and no validator finding is an
-    /// error, whatever the status. Returns `self` for chaining.
+    /// error (nor a warning, with
+    /// [`TestClient::deny_warnings`]), whatever the status. Returns `self`
+    /// for chaining.
     #[track_caller]
     pub fn assert_valid(&self) -> &Self {
         if let Some(problem) = &self.problem {
             panic!("rgi::test: broken response: {problem}\n{self:#?}");
         }
-        let errors = self.errors();
+        let errors: Vec<Finding> = self
+            .findings
+            .iter()
+            .filter(|f| {
+                f.severity == Severity::Error
+                    || (self.deny_warnings && f.severity == Severity::Warning)
+            })
+            .cloned()
+            .collect();
         if !errors.is_empty() {
             let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
             panic!(
@@ -848,6 +918,63 @@ mod tests {
                 .contains("GET /: the application failed (APP-005): broken on purpose"),
             "{response:?}"
         );
+    }
+
+    #[test]
+    fn one_validator_and_one_report_for_every_request() {
+        // INPUT-007: the input kept from the first request and read during
+        // the second is caught, because both requests share the validator's
+        // report.
+        type Kept = Mutex<Option<Box<dyn crate::InputStream>>>;
+        let kept: Arc<Kept> = Arc::default();
+        let app = {
+            let kept = kept.clone();
+            crate::app(move |env, start| {
+                let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                match kept.take() {
+                    None => *kept = Some(env.take_input()),
+                    Some(mut old) => {
+                        let mut buf = [0u8; 8];
+                        let _ = old.read(&mut buf);
+                    }
+                }
+                start.start(200, [("Content-Type", "text/plain")].into())?;
+                Ok(Body::from("ok"))
+            })
+        };
+        let client = TestClient::new(app);
+        assert!(client.post("/", "first").findings().is_empty());
+        let second = client.get("/");
+        assert!(
+            second.findings().iter().any(|f| f.rule == "INPUT-007"),
+            "{second:?}"
+        );
+        assert!(client.report().contains("INPUT-007"));
+        assert_eq!(client.report().len(), second.findings().len());
+    }
+
+    #[test]
+    fn allow_and_deny_warnings_like_the_validator_builder() {
+        // HDR-010 (SHOULD): a body without Content-Type is a warning.
+        let untyped = || {
+            crate::app(|_env, start| {
+                start.start(200, crate::Headers::new())?;
+                Ok(Body::from("untyped"))
+            })
+        };
+        let response = TestClient::new(untyped()).get("/");
+        assert!(response.findings().iter().any(|f| f.rule == "HDR-010"));
+        response.assert_ok(); // a warning does not fail by default
+        let strict = TestClient::new(untyped()).deny_warnings(true);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            strict.get("/").assert_ok();
+        }));
+        assert!(result.is_err(), "deny_warnings makes the warning fail");
+        let allowed = TestClient::new(untyped())
+            .deny_warnings(true)
+            .allow("HDR-010");
+        allowed.get("/").assert_ok();
+        allowed.report().assert_clean();
     }
 
     #[test]

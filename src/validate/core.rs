@@ -157,7 +157,11 @@ impl State {
                 ),
                 format!(
                     "name the charset of the text: \"{}; charset=utf-8\"",
-                    content_type.split(';').next().unwrap_or("text/plain").trim()
+                    content_type
+                        .split(';')
+                        .next()
+                        .unwrap_or("text/plain")
+                        .trim()
                 ),
             ));
         }
