@@ -50,7 +50,69 @@ pub trait Application: Send + Sync + 'static {
         environ: &mut Environ,
         start_response: &mut dyn StartResponse,
     ) -> Result<Body, AppError>;
+
+    /// Optional lifecycle hook (APP-014): called once by the server before
+    /// the first request (APP-015), to create what lives as long as the
+    /// server (pools, connections). An `Err` or a panic is logged and the
+    /// server serves anyway, unless the error is [`StopServing`] (APP-016).
+    /// The default does nothing.
+    fn on_start(&self) -> Result<(), AppError> {
+        Ok(())
+    }
+
+    /// Optional lifecycle hook (APP-014): called once when the server stops,
+    /// after every request in flight finished (APP-017; for CGI, after the
+    /// one request, APP-018). The default does nothing.
+    fn on_shutdown(&self) {}
 }
+
+/// The error an [`Application::on_start`] hook returns to ask the server
+/// not to serve at all (APP-016; socketify's `sys.exit(1)` in a start
+/// hook). Any other start error is logged and the server serves anyway.
+///
+/// ```
+/// use rgi::{AppError, StopServing};
+///
+/// fn connect() -> Result<(), AppError> {
+///     Err(StopServing::new("the database at db:5432 refused the connection").into())
+/// }
+/// let err = connect().unwrap_err();
+/// assert!(err.downcast_ref::<StopServing>().is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopServing {
+    reason: String,
+}
+
+impl StopServing {
+    /// Asks the server to stop, for `reason` (logged and reported).
+    pub fn new(reason: impl Into<String>) -> Self {
+        StopServing {
+            reason: reason.into(),
+        }
+    }
+
+    /// Why the application cannot be served.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// True if `error` is (or wraps, one level deep) a `StopServing`.
+    pub fn is(error: &(dyn std::error::Error + 'static)) -> bool {
+        error.downcast_ref::<StopServing>().is_some()
+            || error
+                .source()
+                .is_some_and(|inner| inner.downcast_ref::<StopServing>().is_some())
+    }
+}
+
+impl std::fmt::Display for StopServing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the application asked not to be served: {}", self.reason)
+    }
+}
+
+impl std::error::Error for StopServing {}
 
 impl<F> Application for F
 where
@@ -73,6 +135,12 @@ impl<A: Application + ?Sized> Application for Arc<A> {
     ) -> Result<Body, AppError> {
         (**self).call(environ, start_response)
     }
+    fn on_start(&self) -> Result<(), AppError> {
+        (**self).on_start()
+    }
+    fn on_shutdown(&self) {
+        (**self).on_shutdown()
+    }
 }
 
 impl Application for Box<dyn Application> {
@@ -82,6 +150,12 @@ impl Application for Box<dyn Application> {
         start_response: &mut dyn StartResponse,
     ) -> Result<Body, AppError> {
         (**self).call(environ, start_response)
+    }
+    fn on_start(&self) -> Result<(), AppError> {
+        (**self).on_start()
+    }
+    fn on_shutdown(&self) {
+        (**self).on_shutdown()
     }
 }
 

@@ -40,7 +40,7 @@ pub mod upgrade;
 pub mod util;
 pub mod validate;
 
-pub use application::{app, AppError, Application};
+pub use application::{app, AppError, Application, StopServing};
 pub use body::{Body, Chunk, IntoChunk};
 pub use environ::{EnvValue, Environ, ErrorStream, InputStream, NotUtf8};
 pub use error::Error;

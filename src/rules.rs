@@ -209,6 +209,36 @@ pub static RULES: &[Rule] = &[
         summary: "An application keeps nothing borrowed from the call after `call` returns: the environ and the `StartResponse` handle are borrowed for the duration of `call` only; values it moved out (the input stream, cloned strings) are its own.",
         enforced_by: Types,
     },
+    Rule {
+        id: "APP-014",
+        level: May,
+        summary: "An application MAY implement the optional lifecycle hooks of `Application`, `on_start(&self) -> Result<(), AppError>` and `on_shutdown(&self)`, to create and release what lives as long as the server (pools, connections, caches); both default to doing nothing.",
+        enforced_by: Types,
+    },
+    Rule {
+        id: "APP-015",
+        level: Must,
+        summary: "A server calls `on_start` exactly once, before it calls the application for the first request; requests that arrive meanwhile wait.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "APP-016",
+        level: Must,
+        summary: "When `on_start` returns `Err` or panics, the server logs the error and serves anyway, unless the error is `rgi::StopServing` (the application asks not to be served): then the server serves no request, does not call `on_shutdown`, and reports the error (`serve_forever` returns it).",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "APP-017",
+        level: Must,
+        summary: "A server calls `on_shutdown` exactly once when it stops serving, after it stopped accepting connections and every request in flight finished (its body sent or dropped) or was cut at the shutdown deadline; a panic in `on_shutdown` is logged.",
+        enforced_by: Server,
+    },
+    Rule {
+        id: "APP-018",
+        level: Must,
+        summary: "A CGI handler, which serves one request per process, calls `on_start` before that request and `on_shutdown` after its response was written: once per process. After `StopServing` it answers `503 Service Unavailable` without calling the application.",
+        enforced_by: Server,
+    },
     // ---- ENV ----
     Rule {
         id: "ENV-001",

@@ -151,6 +151,7 @@
 
 mod call;
 mod framing;
+mod lifecycle;
 mod request;
 mod response;
 mod switch;
@@ -158,6 +159,7 @@ mod switch;
 pub(crate) use call::{escape_into, panic_message, ReqName};
 pub use call::{run, End, Log, Outcome, ERROR_BODY, ERROR_STATUS};
 pub use framing::{decide, Decision, Delimiting, Framing, FramingInput};
+pub use lifecycle::{shutdown_app, start_app};
 pub(crate) use request::{absolute_authority, list_elements, trim_ows};
 pub use request::{ConnInfo, Connection, Flags, Request, Version};
 pub(crate) use response::copy_file;

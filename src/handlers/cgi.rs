@@ -57,7 +57,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::gateway::{Delimiting, InputFailure, Output, ResponseHead};
-use crate::{Application, EnvValue, Environ};
+use crate::{AppError, Application, Body, EnvValue, Environ, StartResponse};
 
 /// The status and body sent when the application fails before any output:
 /// the gateway's, as for every engine.
@@ -194,11 +194,26 @@ where
         failed: None,
         input_failed,
     };
-    let outcome = crate::gateway::run(app, &mut environ, &mut output, &log);
+    // APP-018: the hooks run once per process, around the one request.
+    let outcome = match crate::gateway::start_app(app, &log) {
+        Ok(()) => {
+            let outcome = crate::gateway::run(app, &mut environ, &mut output, &log);
+            crate::gateway::shutdown_app(app, &log);
+            outcome
+        }
+        Err(_) => crate::gateway::run(&crate::app(not_serving), &mut environ, &mut output, &log),
+    };
     match output.failed {
         Some(err) if outcome.end == crate::gateway::End::ClientGone => Err(err),
         _ => Ok(()),
     }
+}
+
+/// The answer when the application's `on_start` asked not to be served
+/// (APP-018).
+fn not_serving(_env: &mut Environ, start: &mut dyn StartResponse) -> Result<Body, AppError> {
+    start.start(503, [("Content-Type", "text/plain")].into())?;
+    Ok(Body::from("Service Unavailable\n"))
 }
 
 /// Standard input, limited to `CONTENT_LENGTH` bytes; ending early is the

@@ -235,8 +235,15 @@ impl Server {
     /// from a queue in the process, instead. Without the split, the kernel
     /// queue overflowed and the clients of dropped handshakes were reset
     /// (SRV-012; `BENCHMARKS.md`, "2,000 connections").
+    ///
+    /// Around all of it the application's lifecycle hooks run: `on_start`
+    /// before the first request is read (a failure is logged and serving
+    /// goes on, except for [`StopServing`](crate::StopServing), which is
+    /// returned as an error: APP-015, APP-016), `on_shutdown` after the
+    /// drain (APP-017).
     pub fn serve_forever(&self) -> io::Result<()> {
         let listener = self.listener()?;
+        self.start_app()?;
         let (queue, accepted) = mpsc::sync_channel(ACCEPT_QUEUE);
         thread::scope(|scope| {
             let acceptor = thread::Builder::new()
@@ -258,7 +265,19 @@ impl Server {
         drop(listener);
         lock(&self.listener).take();
         self.drain();
+        // APP-017: after every request in flight finished.
+        let sink = &self.config.log_sink;
+        crate::gateway::shutdown_app(&*self.app, &|line| log::error(sink, line));
         Ok(())
+    }
+
+    /// Runs the application's `on_start` hook (APP-015): a failure is
+    /// logged and serving goes on, unless the application asks to stop
+    /// (APP-016), which `serve_forever` returns as an error.
+    fn start_app(&self) -> io::Result<()> {
+        let sink = &self.config.log_sink;
+        crate::gateway::start_app(&*self.app, &|line| log::error(sink, line))
+            .map_err(io::Error::other)
     }
 
     /// The acceptor thread: accepts until shutdown (the shutdown handle

@@ -54,6 +54,12 @@ pub fn app() -> App {
             Err(Error::internal("Oops!"))
         })
         .get("/panic", || -> &'static str { panic!("Oops!") })
+        // app.on_start / app.on_shutdown: create and close pools here.
+        .on_start(|_app: &App| {
+            eprintln!("start!");
+            Ok(())
+        })
+        .on_shutdown(|_app: &App| eprintln!("shutdown!"))
         .on_error(|error: &Error, _req: &mut Request| {
             // Logging already happened (the request's error stream); this
             // is the pretty page for the client.

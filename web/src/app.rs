@@ -16,6 +16,8 @@ use crate::ws::{Topics, WsUpgrade};
 use crate::{Error, IntoResponse, Request, Response};
 
 type ErrorHandler = Arc<dyn Fn(&Error, &mut Request) -> Result<Response, Error> + Send + Sync>;
+type StartHook = Box<dyn Fn(&App) -> Result<(), rgi::AppError> + Send + Sync>;
+type ShutdownHook = Box<dyn Fn(&App) + Send + Sync>;
 
 /// A web application: routes by method and path, mounted applications,
 /// shared data, and the handlers for errors and for paths no route has.
@@ -62,6 +64,8 @@ pub struct App {
     not_found: Option<BoxedHandler>,
     on_error: Option<ErrorHandler>,
     topics: Topics,
+    start_hooks: Vec<StartHook>,
+    shutdown_hooks: Vec<ShutdownHook>,
 }
 
 impl Default for App {
@@ -81,6 +85,8 @@ impl App {
             not_found: None,
             on_error: None,
             topics: Topics::new(),
+            start_hooks: Vec::new(),
+            shutdown_hooks: Vec::new(),
         }
     }
 
@@ -299,6 +305,59 @@ impl App {
         self
     }
 
+    /// The shared data of type `T` given to [`data`](Self::data), for
+    /// lifecycle hooks.
+    pub fn shared<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.data.get::<T>()
+    }
+
+    /// Adds a start hook (socketify's `on_start`): run once by the server
+    /// before the first request (spec APP-015), in the order added, then the
+    /// mounted applications' own. A failure is logged by the server, which
+    /// serves anyway unless the hook returns [`rgi::StopServing`] (APP-016).
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use rgi::Application;
+    /// use rgi_web::{App, Request};
+    ///
+    /// let app = App::with_data(Mutex::new(None::<String>))
+    ///     .on_start(|app: &App| {
+    ///         let pool = app.shared::<Mutex<Option<String>>>().expect("registered");
+    ///         *pool.lock().unwrap_or_else(|e| e.into_inner()) = Some("pool of 4".to_owned());
+    ///         Ok(())
+    ///     })
+    ///     .on_shutdown(|app: &App| {
+    ///         if let Some(pool) = app.shared::<Mutex<Option<String>>>() {
+    ///             pool.lock().unwrap_or_else(|e| e.into_inner()).take();
+    ///         }
+    ///     })
+    ///     .get("/", |req: &mut Request| {
+    ///         let pool = req.lock::<Option<String>>()?.clone().unwrap_or_default();
+    ///         rgi_web::ok(pool)
+    ///     });
+    /// Application::on_start(&app).unwrap(); // what a server does
+    /// assert_eq!(rgi::test::TestClient::new(app).get("/").text(), "pool of 4");
+    /// ```
+    pub fn on_start<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&App) -> Result<(), rgi::AppError> + Send + Sync + 'static,
+    {
+        self.start_hooks.push(Box::new(hook));
+        self
+    }
+
+    /// Adds a shutdown hook (socketify's `on_shutdown`): run once by the
+    /// server after the last request finished (APP-017): the mounted
+    /// applications' first, then these in the reverse order of adding.
+    pub fn on_shutdown<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&App) + Send + Sync + 'static,
+    {
+        self.shutdown_hooks.push(Box::new(hook));
+        self
+    }
+
     /// The response to one request (routes, not-found, errors), without
     /// the mounts.
     fn respond(&self, env: &mut Environ) -> Response {
@@ -427,6 +486,48 @@ pub(crate) fn default_error_response(err: &Error) -> Response {
 }
 
 impl Application for App {
+    /// Runs the start hooks, then the mounted applications' `on_start`; all
+    /// of them run. A [`StopServing`](rgi::StopServing) from any is
+    /// returned; otherwise the failures, if any, are returned together.
+    fn on_start(&self) -> Result<(), rgi::AppError> {
+        let mut failures: Vec<rgi::AppError> = Vec::new();
+        for hook in &self.start_hooks {
+            if let Err(e) = hook(self) {
+                failures.push(e);
+            }
+        }
+        for mount in &self.mounts {
+            if let Err(e) = mount.app().on_start() {
+                failures.push(e);
+            }
+        }
+        if let Some(at) = failures
+            .iter()
+            .position(|e| rgi::StopServing::is(e.as_ref()))
+        {
+            return Err(failures.swap_remove(at));
+        }
+        match failures.len() {
+            0 => Ok(()),
+            1 => Err(failures.remove(0)),
+            n => {
+                let all: Vec<String> = failures.iter().map(ToString::to_string).collect();
+                Err(format!("{n} start hooks failed: {}", all.join("; ")).into())
+            }
+        }
+    }
+
+    /// Runs the mounted applications' `on_shutdown`, then the shutdown
+    /// hooks in reverse order.
+    fn on_shutdown(&self) {
+        for mount in &self.mounts {
+            mount.app().on_shutdown();
+        }
+        for hook in self.shutdown_hooks.iter().rev() {
+            hook(self);
+        }
+    }
+
     fn call(
         &self,
         env: &mut Environ,
@@ -575,6 +676,68 @@ mod tests {
             (500, "Internal Server Error")
         );
         assert!(res.log().contains("boom"), "{}", res.log());
+    }
+
+    #[test]
+    fn lifecycle_hooks_run_in_order_through_mounts() {
+        use std::sync::Mutex;
+        type Log = Mutex<Vec<String>>;
+        let log = Arc::new(Log::default());
+        let note = |log: &Arc<Log>, what: &'static str| {
+            let log = Arc::clone(log);
+            move |_app: &App| {
+                log.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(what.to_owned());
+            }
+        };
+        let (a, b, c) = (
+            note(&log, "start outer"),
+            note(&log, "start inner"),
+            note(&log, "stop inner"),
+        );
+        let inner = App::new()
+            .on_start(move |app| {
+                b(app);
+                Err("inner failed".into())
+            })
+            .on_shutdown(c);
+        let (d, e) = (note(&log, "stop outer 1"), note(&log, "stop outer 2"));
+        let outer = App::new()
+            .on_start(move |app| {
+                a(app);
+                Ok(())
+            })
+            .on_shutdown(d)
+            .on_shutdown(e)
+            .mount("/inner", inner);
+        let err = Application::on_start(&outer).expect_err("the inner failure comes back");
+        assert_eq!(err.to_string(), "inner failed");
+        Application::on_shutdown(&outer);
+        let seen = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert_eq!(
+            seen,
+            [
+                "start outer",
+                "start inner",
+                "stop inner",
+                "stop outer 2",
+                "stop outer 1"
+            ]
+        );
+
+        let stops = App::new()
+            .on_start(|_| Err("plain".into()))
+            .on_start(|_| Err(rgi::StopServing::new("no db").into()));
+        let err = Application::on_start(&stops).expect_err("stop");
+        assert!(rgi::StopServing::is(err.as_ref()), "{err}");
+        let two = App::new()
+            .on_start(|_| Err("a".into()))
+            .on_start(|_| Err("b".into()));
+        assert_eq!(
+            Application::on_start(&two).unwrap_err().to_string(),
+            "2 start hooks failed: a; b"
+        );
     }
 
     #[test]

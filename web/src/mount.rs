@@ -42,6 +42,11 @@ impl Mount {
     /// (MW-005: both keep their forms: `SCRIPT_NAME` begins with `/` and is
     /// never `/`; `PATH_INFO` is empty or begins with `/`; `REQUEST_URI` is
     /// left as it was), then calls the application.
+    /// The mounted application (for its lifecycle hooks).
+    pub(crate) fn app(&self) -> &dyn Application {
+        &*self.app
+    }
+
     pub(crate) fn call(
         &self,
         env: &mut Environ,
