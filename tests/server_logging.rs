@@ -308,3 +308,96 @@ fn the_access_log_goes_to_the_sink() {
     server2.stop().unwrap();
     assert_eq!(quiet.text(), "");
 }
+
+/// INPUT-013, INPUT-003: a client that stops sending in the middle of its
+/// body: the application's read fails with a client-side kind, the server
+/// answers 400 (nothing was sent) and logs a client disconnect, not APP-005.
+#[test]
+fn a_client_that_stops_mid_body_is_logged_as_a_disconnect() {
+    let capture = Capture::default();
+    let kinds = Arc::new(Mutex::new(Vec::new()));
+    let k = kinds.clone();
+    let app = rgi::app(move |env: &mut Environ, _: &mut dyn StartResponse| {
+        let mut all = Vec::new();
+        let err = env.input().read_to_end(&mut all).unwrap_err();
+        k.lock().unwrap().push(err.kind());
+        Err(err.into())
+    });
+    let server = start_with(app, logging_config(&capture).access_log(false));
+    let mut c = TcpStream::connect(server.addr).unwrap();
+    c.write_all(b"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part")
+        .unwrap();
+    c.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut response = String::new();
+    let _ = c.read_to_string(&mut response);
+    let line = capture.wait_for_line(|l| l.contains("POST /up"));
+    assert!(
+        line.contains("client disconnected") && line.contains("INPUT-013"),
+        "{line}"
+    );
+    assert!(!capture.text().contains("APP-005"), "{}", capture.text());
+    assert_eq!(*kinds.lock().unwrap(), [io::ErrorKind::UnexpectedEof]);
+    assert!(response.starts_with("HTTP/1.1 400 "), "{response:?}");
+}
+
+/// A client that disconnects during a download is a client disconnect, not
+/// a body shorter than its Content-Length (BODY-005 blames the application).
+#[test]
+fn a_client_gone_during_a_download_is_not_body_005() {
+    let capture = Capture::default();
+    let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
+        start.start("200 OK", [("Content-Length", "104857600")].into())?;
+        Ok(Body::lazy((0..1600).map(|_| vec![b'x'; 65536])))
+    });
+    let server = start_with(app, logging_config(&capture).access_log(false));
+    let mut c = TcpStream::connect(server.addr).unwrap();
+    c.write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut some = [0u8; 4096];
+    c.read_exact(&mut some).unwrap();
+    drop(c);
+    let line = capture.wait_for_line(|l| l.contains("GET /big"));
+    assert!(line.contains("client disconnected"), "{line}");
+    assert!(!capture.text().contains("BODY-005"), "{}", capture.text());
+}
+
+/// BODY-004: a body longer than its Content-Length gives one log line,
+/// in memory and streamed alike.
+#[test]
+fn a_body_past_its_content_length_is_one_body_004_line() {
+    for streamed in [false, true] {
+        let capture = Capture::default();
+        let app = rgi::app(move |_: &mut Environ, start: &mut dyn StartResponse| {
+            start.start("200 OK", [("Content-Length", "3")].into())?;
+            Ok(if streamed {
+                Body::lazy(vec!["ab", "cdef"])
+            } else {
+                Body::from("abcdef")
+            })
+        });
+        let server = start_with(app, logging_config(&capture).access_log(false));
+        let r = request(server.addr, b"GET /long HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(r.body, b"abc");
+        capture.wait_for_line(|l| l.contains("BODY-004"));
+        let text = capture.text();
+        assert_eq!(text.lines().count(), 1, "streamed {streamed}: {text}");
+        assert!(!text.contains("BODY-005"), "{text}");
+    }
+}
+
+/// START-005: an application that calls start twice and ignores the error
+/// gets a log line (the plain server used to be silent).
+#[test]
+fn a_second_start_is_logged() {
+    let capture = Capture::default();
+    let app = rgi::app(|_: &mut Environ, start: &mut dyn StartResponse| {
+        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+        let _ = start.start("201 Created", [("Content-Type", "text/plain")].into());
+        Ok(Body::from("x"))
+    });
+    let server = start_with(app, logging_config(&capture).access_log(false));
+    let r = request(server.addr, b"GET /twice HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.status, 200);
+    let line = capture.wait_for_line(|l| l.contains("GET /twice"));
+    assert!(line.contains("START-005"), "{line}");
+}

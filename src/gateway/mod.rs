@@ -156,7 +156,7 @@ mod request;
 mod response;
 mod switch;
 
-pub(crate) use call::{escape_into, panic_message, ReqName};
+pub(crate) use call::{escape_into, panic_message};
 pub use call::{run, End, Log, Outcome, ERROR_BODY, ERROR_STATUS};
 pub use framing::{decide, Decision, Delimiting, Framing, FramingInput};
 pub use lifecycle::{shutdown_app, start_app};

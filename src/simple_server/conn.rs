@@ -8,14 +8,14 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::encode::{self, OutFraming};
-use super::gateway::{self, ReqInfo, Responder};
+use super::encode;
 use super::head::{self, Framing, HeadScanner, Reject};
 use super::log::{self, ErrorsSlot, LogSink};
+use super::output::{self as gateway, H1Output, ReqInfo};
 use super::transport::{lock, Input, Stream, Transport};
 use super::{Config, ConnInfo};
-use crate::gateway::{panic_message, ReqName};
-use crate::{Application, Body, Environ};
+use crate::gateway::{panic_message, End};
+use crate::{Application, Environ};
 
 /// Connection states seen by the server's registry (idle eviction).
 pub(crate) const BUSY: u8 = 0;
@@ -197,14 +197,6 @@ fn timeout_reject() -> HeadWait {
     })
 }
 
-/// ` (RULE)` when the error is an `rgi::Error` naming a rule.
-fn rule_of(err: &(dyn std::error::Error + 'static)) -> String {
-    err.downcast_ref::<crate::Error>()
-        .and_then(crate::Error::rule)
-        .map(|rule| format!(" ({rule})"))
-        .unwrap_or_default()
-}
-
 /// Sends one of the server's own error responses and closes. `head_only`:
 /// the request is HEAD, so the response has no body (BODY-006).
 fn reject_and_close<S: Stream>(
@@ -271,7 +263,6 @@ fn prepare<'b>(
     }
     let env = gateway::build_environ(&head, values, config);
     let req = ReqInfo {
-        head_only: head.method == "HEAD",
         minor: head.minor,
         keep_alive: head.keep_alive,
     };
@@ -359,136 +350,26 @@ fn serve_one<S: Stream>(
     env.set_input(Box::new(Input::new(Arc::clone(shared), seq)));
     scratch.errors.install(&mut env);
     let sink = &config.log_sink;
-    let mut responder = Responder::new(shared, req, config.server_software, ctl.stopping);
-
-    // APP-005: Err and panic are treated alike (decision 6).
-    let outcome = catch_unwind(AssertUnwindSafe(|| app.call(&mut env, &mut responder)));
-    let body_error = lock(shared).body_error;
-    let body = match outcome {
-        Ok(Ok(body)) if responder.status.is_some() => Some(body),
-        Ok(Ok(body)) => {
-            log::error(sink, format_args!(
-                "{}: the application returned a body without calling start_response (START-002); answering 500",
-                ReqName(&env)
-            ));
-            close_body(body, sink, &env);
-            None
-        }
-        Ok(Err(_)) if body_error.is_some() => None, // the client's fault: no app error
-        Ok(Err(err)) => {
-            log::error(
-                sink,
-                format_args!(
-                    "{}: the application failed (APP-005): {err}{}",
-                    ReqName(&env),
-                    rule_of(&*err)
-                ),
-            );
-            None
-        }
-        Err(payload) => {
-            log::error(
-                sink,
-                format_args!(
-                    "{}: the application panicked (APP-005, SRV-004): {}",
-                    ReqName(&env),
-                    panic_message(&*payload)
-                ),
-            );
-            None
-        }
-    };
-    let mut failed = body.is_none();
-    if let (Some(reject), false) = (body_error, responder.head_sent) {
-        // The request body was malformed or too large: that is the answer,
-        // whatever the application made of the read error.
-        if let Some(body) = body {
-            close_body(body, sink, &env);
-        }
-        scratch.errors.finish(&mut env);
-        let mut t = lock(shared);
-        reject_and_close(
-            &mut t,
-            reject,
-            req.head_only,
-            info,
-            config,
-            request_line,
-            &mut scratch.log,
-        );
-        t.end_request();
-        drop(t);
-        drop_environ(env, sink);
-        return Ok(false);
-    }
-    if let Some(body) = body {
-        failed = !send_body(&mut responder, body, shared, &env, sink);
-    }
+    let mut output = H1Output::new(shared, req, config.server_software, ctl.stopping);
+    let log = |line: std::fmt::Arguments<'_>| log::error(sink, line);
+    let outcome = crate::gateway::run(app, &mut env, &mut output, &log);
     scratch.errors.finish(&mut env);
-    if responder.dropped_length {
-        log::error(
-            sink,
-            format_args!(
-                "{}: dropped the application's Content-Length from a {} response (HDR-008)",
-                ReqName(&env),
-                responder.code
-            ),
-        );
-    }
-    let mut t = lock(shared);
-    if failed {
-        if responder.head_sent {
-            // Decision 6: the head is out, so the response cannot be
-            // replaced: abort (close without completing the framing).
-            responder.aborted = true;
-        } else {
-            // HTTP-026: say so if the connection will close after the 500.
-            responder.close |= t.broken
-                || ctl.stopping()
-                || t.continue_pending
-                || t.body_left()
-                    .is_some_and(|left| left > config.max_drain_bytes);
-            // HTTP-025: a kept HTTP/1.0 connection says so.
-            let connection = if responder.close {
-                Some(true)
-            } else if req.minor == 0 {
-                Some(false)
-            } else {
-                None
-            };
-            let size = encode::push_error(
-                &mut t.wbuf,
-                500,
-                "the application failed; see the server's error log",
-                connection,
-                req.head_only,
-                config.server_software,
-            );
-            t.response_started = true;
-            responder.code = 500;
-            responder.body_bytes = size;
-            responder.head_sent = true;
-        }
-    } else if !responder.finish(&mut t) {
-        log::error(
-            sink,
-            format_args!(
-            "{}: the body was shorter than its Content-Length (BODY-005); closing the connection",
-            ReqName(&env)
-        ),
-        );
-    }
     if config.access_log {
         log::access(
             sink,
             &mut scratch.log,
             &info.remote_addr,
             request_line,
-            responder.code,
-            Some(responder.body_bytes),
+            outcome.status,
+            Some(outcome.body_bytes),
         );
     }
-    let mut keep = !responder.close && !responder.aborted && !t.broken;
+    let mut t = lock(shared);
+    let mut keep = outcome.end == End::Complete
+        && !output.close
+        && !output.aborted
+        && !t.broken
+        && t.body_error.is_none();
     if keep {
         // INPUT-010: an unread body is drained up to a cap, or we close.
         keep = t.drain();
@@ -497,21 +378,6 @@ fn serve_one<S: Stream>(
     drop(t);
     drop_environ(env, sink);
     Ok(keep)
-}
-
-/// Drops the body (running its close hooks) exactly once, catching panics
-/// (BODY-008, BODY-011).
-fn close_body(body: Body, sink: &LogSink, env: &Environ) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(body))) {
-        log::error(
-            sink,
-            format_args!(
-                "{}: closing the response body panicked (BODY-008, SRV-004): {}",
-                ReqName(env),
-                panic_message(&*payload)
-            ),
-        );
-    }
 }
 
 fn drop_environ(env: Environ, sink: &LogSink) {
@@ -524,112 +390,4 @@ fn drop_environ(env: Environ, sink: &LogSink) {
             ),
         );
     }
-}
-
-/// Sends the body. False if it failed before or after the head went out
-/// (the caller answers 500 or aborts).
-fn send_body<S: Stream>(
-    responder: &mut Responder<'_, S>,
-    mut body: Body,
-    shared: &Mutex<Transport<S>>,
-    env: &Environ,
-    sink: &LogSink,
-) -> bool {
-    let known = body.known_length();
-    if !responder.head_sent && known.is_some() {
-        responder.send_head(&mut lock(shared), known);
-    }
-    if responder.head_sent && responder.framing == OutFraming::NoBody {
-        close_body(body, sink, env);
-        return true;
-    }
-    // The native file path: head, then sendfile (rgi.file_wrapper).
-    if let (Some(wrapper), OutFraming::Length(left)) = (body.as_file_mut(), responder.framing) {
-        let remaining = wrapper.remaining();
-        if let (Some(file), Some(len)) = (wrapper.file_mut(), remaining) {
-            if len == left {
-                let mut t = lock(shared);
-                let sent = t.flush().and_then(|()| t.stream.send_file(file, len));
-                drop(t);
-                let n = match sent {
-                    Ok(n) => n,
-                    Err(_) => {
-                        lock(shared).broken = true;
-                        0
-                    }
-                };
-                wrapper.mark_sent(n);
-                responder.framing = OutFraming::Length(left - n);
-                responder.body_bytes += n;
-                close_body(body, sink, env);
-                return true; // a short file shows in `finish`
-            }
-        }
-    }
-    loop {
-        let next = catch_unwind(AssertUnwindSafe(|| body.next_chunk()));
-        let chunk = match next {
-            Ok(None) => break,
-            Ok(Some(Ok(chunk))) => chunk,
-            Ok(Some(Err(err))) => {
-                log::error(
-                    sink,
-                    format_args!(
-                        "{}: the response body failed (BODY-015): {err}",
-                        ReqName(env)
-                    ),
-                );
-                close_body(body, sink, env);
-                return false;
-            }
-            Err(payload) => {
-                log::error(
-                    sink,
-                    format_args!(
-                        "{}: the response body panicked (BODY-015, SRV-004): {}",
-                        ReqName(env),
-                        panic_message(&*payload)
-                    ),
-                );
-                close_body(body, sink, env);
-                return false;
-            }
-        };
-        if chunk.is_empty() {
-            continue;
-        }
-        let mut t = lock(shared);
-        if !responder.head_sent {
-            responder.send_head(&mut t, None);
-            if responder.framing == OutFraming::NoBody {
-                drop(t);
-                close_body(body, sink, env);
-                return true;
-            }
-        }
-        if let Err(err) = responder.send_data(&mut t, &chunk) {
-            if !matches!(err, crate::Error::Io(_)) {
-                log::error(
-                    sink,
-                    format_args!("{}: {err} ({})", ReqName(env), err.rule().unwrap_or("-")),
-                );
-            }
-            drop(t);
-            close_body(body, sink, env);
-            responder.aborted = true;
-            return true;
-        }
-        if known.is_none() && t.flush().is_err() {
-            drop(t);
-            close_body(body, sink, env);
-            responder.aborted = true;
-            return true;
-        }
-    }
-    if !responder.head_sent {
-        // A stream that produced nothing: its length is 0 after all.
-        responder.send_head(&mut lock(shared), Some(0));
-    }
-    close_body(body, sink, env);
-    true
 }

@@ -5,19 +5,6 @@ use super::date;
 use super::head::reason_phrase;
 use crate::Headers;
 
-/// How the response body is delimited on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OutFraming {
-    /// No body may be sent (HEAD, 1xx, 204, 304): body bytes are discarded.
-    NoBody,
-    /// `Content-Length`; this many bytes still to send.
-    Length(u64),
-    /// `Transfer-Encoding: chunked` (HTTP/1.1, unknown length).
-    Chunked,
-    /// Unknown length on HTTP/1.0: the end of the connection ends the body.
-    Close,
-}
-
 /// Appends `n` in decimal.
 pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];

@@ -191,9 +191,9 @@ pub(crate) mod decode;
 mod encode;
 #[doc(hidden)]
 pub mod fuzz;
-mod gateway;
 pub(crate) mod head;
 mod log;
+mod output;
 mod server;
 mod transport;
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::decode::{ChunkLimits, ChunkedDecoder};
 use super::head::{Framing, Reject};
 use super::Config;
+use crate::gateway::InputFailure;
 
 /// A byte stream the server can serve: anything `Read + Write`, plus
 /// optional timeouts. In-memory streams have none (the default methods);
@@ -164,6 +165,8 @@ pub(crate) struct Transport<S> {
     pub peer_closed: bool,
     /// A write failed: nothing more can be sent (START-015).
     pub write_failed: bool,
+    /// Reading the current request's body failed on the client's side.
+    pub input_failure: Option<InputFailure>,
     pub config: Config,
 }
 
@@ -181,6 +184,7 @@ impl<S: Stream> Transport<S> {
             continue_pending: false,
             response_started: false,
             body_error: None,
+            input_failure: None,
             broken: false,
             peer_closed: false,
             write_failed: false,
@@ -363,6 +367,7 @@ impl<S: Stream> Transport<S> {
         self.continue_pending = expect_continue && !self.body_done();
         self.response_started = false;
         self.body_error = None;
+        self.input_failure = None;
     }
 
     /// Ends the request: input handles of it fail from now on.
@@ -419,6 +424,17 @@ impl<S: Stream> Transport<S> {
                 // INPUT-003, INPUT-011: the connection closes after the
                 // response; a socket timeout reads as TimedOut.
                 self.broken = true;
+                // INPUT-013: the client's failure, told apart from the
+                // application's (a refused body is `body_error`).
+                let timed_out = matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                );
+                self.input_failure = Some(if timed_out {
+                    InputFailure::TimedOut
+                } else {
+                    InputFailure::Disconnected
+                });
                 if e.kind() == io::ErrorKind::WouldBlock {
                     return Err(io::Error::new(
                         io::ErrorKind::TimedOut,
