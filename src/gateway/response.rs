@@ -318,7 +318,11 @@ impl<'o, O: Output + ?Sized> Responder<'o, O> {
 
     fn record(&mut self, status: &str, headers: Headers) -> Result<Recorded, Error> {
         // START-003, HDR-001..006: checked when called, nothing stored on error.
-        let (code, declared) = if status.starts_with("101 ") {
+        // A 101 naming no protocol is no attempted switch, only an interim
+        // status that `start` refuses (START-003).
+        let switch =
+            status.starts_with("101 ") && (self.upgrade || headers.get("upgrade").is_some());
+        let (code, declared) = if switch {
             // UPG-002, UPG-003: a switch, only where the request allows it.
             if !self.upgrade {
                 return Err(Error::InvalidUpgrade {
