@@ -18,6 +18,23 @@
 //! }
 //! # let _ = rgi::app(hello);
 //! ```
+//!
+//! # Where to read on
+//!
+//! * The specification, rule by rule with stable IDs: `spec/` in the
+//!   repository, [`rules`] in machine-readable form, and in rustdoc the
+//!   [application](guide::application), [server](guide::server) and
+//!   [middleware](guide::middleware) guides.
+//! * Checking: [`validate`] is the run-time checker (middleware around one
+//!   application, like `wsgiref.validate`: findings on every request your
+//!   tests or your server send); the `rgi-validator` crate runs a catalogue
+//!   of representative requests against an application, a server or a CGI
+//!   program and reports the same [`validate::Finding`]s. [`test`](mod@test) sends
+//!   requests in process, with the run-time checker on.
+//! * Reading the request in one call: [`Environ::path_info`],
+//!   [`util::query_pairs`], [`util::read_body`], [`util::read_form`],
+//!   [`util::cookies`]; answering: `start(200, ..)` ([`status`]),
+//!   [`Headers`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
@@ -28,6 +45,8 @@ pub mod environ;
 mod error;
 mod file_wrapper;
 pub mod gateway;
+#[cfg(not(doctest))]
+pub mod guide;
 pub mod handlers;
 pub mod headers;
 pub mod proxy;

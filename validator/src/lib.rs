@@ -4,6 +4,17 @@
 //! violation reported under its spec rule ID.
 //!
 //! See `README.md` ("Validate your app") for the command-line tool.
+//!
+//! **Which checker?** [`rgi::validate`] is middleware: it wraps one
+//! application and checks, at run time, every request that reaches it
+//! (from your tests, [`rgi::test::TestClient`], or a real server). This
+//! crate *drives* checks: it sends its catalogue of representative
+//! requests ([`catalogue`]) through an application in process (under
+//! `rgi::validate`), to a server over the wire, or to a CGI program, and
+//! gathers every [`Finding`] — the same type, with the same severities and
+//! sides, as `rgi::validate`'s — into a [`Report`] per run, one
+//! [`FixtureResult`] per fixture. `check_app(app).assert_clean()` is the one
+//! line for a test suite.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -31,7 +42,7 @@ pub use report::{Finding, FixtureResult, Report, Severity, Side};
 ///     Ok(Body::from("Hello, world!"))
 /// }
 ///
-/// rgi_validator::check_app(hello).assert_ok();
+/// rgi_validator::check_app(hello).assert_clean();
 /// ```
 pub fn check_app<A: rgi::Application>(app: A) -> Report {
     Runner::new().run_app(app)

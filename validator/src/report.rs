@@ -109,6 +109,13 @@ impl Report {
         }
     }
 
+    /// [`assert_ok`](Self::assert_ok) under the name `rgi::validate::Report`
+    /// uses: panics if there is any error.
+    #[track_caller]
+    pub fn assert_no_errors(&self) {
+        self.assert_ok();
+    }
+
     /// Panics unless there is no finding at all, warnings included.
     #[track_caller]
     pub fn assert_clean(&self) {

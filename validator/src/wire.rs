@@ -244,7 +244,7 @@ fn read_one(
                         findings.push(finding(
                             "APP-005",
                             "the connection closed without any response",
-                            "answer every request; when the application fails before sending anything, send 500 Internal Server Error",
+                            "a server answers every complete request before closing, with an error status if it cannot serve it (500 when the application behind it failed)",
                         ));
                     } else {
                         findings.push(finding(
