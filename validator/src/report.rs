@@ -26,6 +26,8 @@ pub(crate) fn side_of(rule: &str) -> Side {
         "HDR-018", "HDR-019",
     ];
     match area {
+        // APP-005 is the server's duty when the application fails.
+        "APP" if rule == "APP-005" => Side::Server,
         "APP" | "START" => Side::Application,
         "HDR" if app_headers.contains(&rule) => Side::Application,
         "MW" => Side::Middleware,
@@ -312,6 +314,15 @@ mod tests {
         );
         assert!(!report.is_ok());
         assert!(report.to_text().contains("BODY-006"));
+    }
+
+    #[test]
+    fn sides_follow_the_rule() {
+        assert_eq!(side_of("APP-005"), Side::Server);
+        assert_eq!(side_of("APP-009"), Side::Application);
+        assert_eq!(side_of("HDR-019"), Side::Application);
+        assert_eq!(side_of("HDR-003"), Side::Server);
+        assert_eq!(side_of("HTTP-026"), Side::Server);
     }
 
     #[test]
