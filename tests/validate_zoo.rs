@@ -516,3 +516,35 @@ fn script_name_slash_is_a_finding_only_at_the_server() {
     drop(body.into_bytes());
     assert!(report.contains("ENV-004"), "{report}");
 }
+
+#[test]
+fn a_body_whose_drop_panics_is_not_the_servers_body_008() {
+    // The server dropped the body; the panic came from the application's
+    // own Drop. BODY-008 (never closed) must not be charged to the server.
+    struct Exploding;
+    impl Iterator for Exploding {
+        type Item = std::io::Result<rgi::Chunk>;
+        fn next(&mut self) -> Option<Self::Item> {
+            None
+        }
+    }
+    impl Drop for Exploding {
+        fn drop(&mut self) {
+            panic!("drop exploded on purpose");
+        }
+    }
+    let app = Validator::collecting(
+        |_e: &mut Environ, s: &mut dyn StartResponse| -> Result<Body, AppError> {
+            s.start(200, [("Content-Type", "text/plain")].into())?;
+            Ok(Body::stream(Exploding))
+        },
+    );
+    let report = app.report();
+    let body = app
+        .call(&mut env("GET", "/"), &mut RecordingStart::default())
+        .unwrap();
+    let dropped = catch_unwind(AssertUnwindSafe(move || drop(body)));
+    assert!(dropped.is_err(), "the application's Drop panicked");
+    app.check_closed();
+    assert!(!report.contains("BODY-008"), "{report}");
+}

@@ -124,7 +124,18 @@ impl Iterator for CheckedStream {
 impl Drop for CheckedStream {
     fn drop(&mut self) {
         // Close the inner body first, then check what closing left open.
+        // The guard records the close even when the inner body's own drop
+        // panics: the server did drop it, so no BODY-008 against it.
+        let _closed = ClosedGuard(&self.ex);
         drop(self.inner.take());
-        self.ex.closed();
+    }
+}
+
+/// Marks the body closed when dropped, unwinding included.
+struct ClosedGuard<'a>(&'a Exchange);
+
+impl Drop for ClosedGuard<'_> {
+    fn drop(&mut self) {
+        self.0.closed();
     }
 }
