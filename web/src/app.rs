@@ -66,6 +66,7 @@ pub struct App {
     topics: Topics,
     start_hooks: Vec<StartHook>,
     shutdown_hooks: Vec<ShutdownHook>,
+    gzip_min: Option<u64>,
 }
 
 impl Default for App {
@@ -87,6 +88,7 @@ impl App {
             topics: Topics::new(),
             start_hooks: Vec::new(),
             shutdown_hooks: Vec::new(),
+            gzip_min: None,
         }
     }
 
@@ -302,6 +304,28 @@ impl App {
         self.on_error = Some(Arc::new(move |err: &Error, req: &mut Request| {
             handler(err, req).into_response()
         }));
+        self
+    }
+
+    /// Compresses responses with gzip when the client accepts it
+    /// (`Accept-Encoding`) and they are worth it: a 2xx (not 204 or 206) of
+    /// a text, JSON, JavaScript, XML or SVG type, without a coding yet, in
+    /// memory and at least `min_bytes` long, or streamed (compressed part by
+    /// part, each part flushed). Such responses get `Vary: Accept-Encoding`
+    /// whether compressed or not, and a compressed one a weak `ETag`. File
+    /// bodies and mounted applications' responses are left alone.
+    ///
+    /// ```
+    /// use rgi::test::TestRequest;
+    /// let app = rgi_web::App::new().gzip(1024).get("/", || "hello ".repeat(1000));
+    /// let client = rgi::test::TestClient::new(app);
+    /// let res = client.request(TestRequest::get("/").header("Accept-Encoding", "gzip"));
+    /// assert_eq!(res.header("content-encoding"), Some("gzip"));
+    /// assert!(res.body().len() < 200);
+    /// assert_eq!(client.get("/").body().len(), 6000); // not asked for
+    /// ```
+    pub fn gzip(mut self, min_bytes: u64) -> Self {
+        self.gzip_min = Some(min_bytes);
         self
     }
 
@@ -540,7 +564,10 @@ impl Application for App {
         {
             return mount.call(env, start);
         }
-        let response = self.respond(env);
+        let mut response = self.respond(env);
+        if let Some(min_bytes) = self.gzip_min {
+            response = crate::gzip::maybe_compress(response, env, min_bytes);
+        }
         let head = env.get_bytes("REQUEST_METHOD") == Some(b"HEAD");
         send(env, start, response, head)
     }

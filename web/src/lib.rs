@@ -38,6 +38,7 @@ mod app;
 mod data;
 mod error;
 mod files;
+mod gzip;
 pub mod handler;
 mod mount;
 mod request;
