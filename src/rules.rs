@@ -1418,7 +1418,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-014",
         level: Must,
-        summary: "A server decodes chunked bodies strictly: chunk sizes are hex digits only and checked for overflow, every line ends with CRLF (a bare LF or CR is an error), chunk data is followed by CRLF, chunk extensions are ignored but limited in size, trailer fields are read, limited in size and discarded; any violation fails the read (INPUT-003) and the connection is closed after the response.",
+        summary: "A server decodes chunked bodies strictly: chunk sizes are hex digits only and checked for overflow, every line ends with CRLF (a bare LF or CR is an error), chunk data is followed by CRLF, chunk extensions are ignored but limited in size (whitespace between the size and the `;` of an extension is allowed and removed, RFC 9112 section 7.1.1 and RFC 9110 section 5.6.3, but not after a size without an extension), trailer fields are read, limited in size and discarded; any violation fails the read (INPUT-003) and the connection is closed after the response.",
         enforced_by: Server,
     },
     Rule {

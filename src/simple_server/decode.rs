@@ -20,6 +20,8 @@ pub(crate) struct ChunkLimits {
 enum State {
     /// Reading the hex chunk size; `digits` seen so far.
     Size { value: u64, digits: u8 },
+    /// Whitespace after the size (BWS): only a `;` may follow (HTTP-014).
+    SizeWs { value: u64 },
     /// Inside a chunk extension (after `;`), until CR.
     Ext { value: u64 },
     /// Saw CR after the size line; expect LF.
@@ -132,6 +134,7 @@ impl ChunkedDecoder {
                 State::Size { value, digits } => match b {
                     b'\r' if digits > 0 => self.state = State::SizeLf { value },
                     b';' if digits > 0 => self.state = State::Ext { value },
+                    b' ' | b'\t' if digits > 0 => self.state = State::SizeWs { value },
                     _ => {
                         let d = hex(b).ok_or(BAD)?;
                         // 16 hex digits fill a u64; more digits (even
@@ -145,6 +148,17 @@ impl ChunkedDecoder {
                         };
                     }
                 },
+                State::SizeWs { value } => {
+                    self.ext_bytes += 1;
+                    if self.ext_bytes > self.limits.max_ext {
+                        return Err(BAD);
+                    }
+                    match b {
+                        b' ' | b'\t' => {}
+                        b';' => self.state = State::Ext { value },
+                        _ => return Err(BAD),
+                    }
+                }
                 State::Ext { value } => {
                     self.ext_bytes += 1;
                     if self.ext_bytes > self.limits.max_ext {
@@ -273,6 +287,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn whitespace_before_an_extension_is_accepted() {
+        // HTTP-014 (RFC 9112 7.1.1 BWS, RFC 9110 5.6.3): "5 ;x" and
+        // "5\t ;x" are the size 5 with an extension; "5 " alone is refused
+        // above.
+        for good in [
+            &b"5 ;x\r\nhello\r\n0\r\n\r\n"[..],
+            b"5\t ;x=1\r\nhello\r\n0 ;e\r\n\r\n",
+        ] {
+            for step in 1..good.len() {
+                let (data, used) = decode_all(good, step).unwrap();
+                assert_eq!(data, b"hello");
+                assert_eq!(used, good.len());
+            }
+        }
+    }
+
+    #[test]
     fn valid_bodies_decode_in_any_split() {
         let msg = b"5\r\nhello\r\n1;name=\"v\"\r\n!\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\nNEXT";
         for step in 1..msg.len() {
@@ -292,7 +323,6 @@ pub(crate) mod tests {
             b"0x5\r\nhello\r\n0\r\n\r\n",
             b"5 \r\nhello\r\n0\r\n\r\n",
             b" 5\r\nhello\r\n0\r\n\r\n",
-            b"5 ;x\r\nhello\r\n0\r\n\r\n",
             b"+5\r\nhello\r\n0\r\n\r\n",
             b"1_0\r\n",
             b"5x\r\nhello\r\n0\r\n\r\n",
