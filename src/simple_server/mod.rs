@@ -211,7 +211,10 @@ pub use crate::gateway::ConnInfo;
 /// There are no timeouts (an in-memory stream never blocks). The access log
 /// and the error stream go to `config`'s [`LogSink`]. Returns an error only for I/O
 /// errors setting up the stream; protocol errors are answered on the stream.
-#[doc(hidden)]
+///
+/// Supported public API: the seam for in-process clients and for running
+/// the HTTP/1 engine over a stream of one's own (a Unix socket, a TLS
+/// stream); see the module documentation for an example.
 pub fn serve_connection<S>(
     app: &dyn Application,
     stream: S,
