@@ -287,20 +287,17 @@ where
 {
     let options = has_connection_options(fields.clone());
     for (i, (name, value)) in fields.clone().into_iter().enumerate() {
-        let Ok(name) = std::str::from_utf8(name) else {
-            continue; // ENV-030: not a token, so no key
-        };
         if options && named_in_connection(fields.clone(), name) {
             continue; // ENV-038
         }
         // ENV-008, ENV-009: CONTENT_TYPE / CONTENT_LENGTH, never HTTP_CONTENT_*;
         // CONTENT_LENGTH comes from the framing, not from the fields.
-        if name.eq_ignore_ascii_case("content-length")
-            || (replace_host && name.eq_ignore_ascii_case("host"))
+        if name.eq_ignore_ascii_case(b"content-length")
+            || (replace_host && name.eq_ignore_ascii_case(b"host"))
         {
             continue;
         }
-        let key = if name.eq_ignore_ascii_case("content-type") {
+        let key = if name.eq_ignore_ascii_case(b"content-type") {
             Cow::Borrowed("CONTENT_TYPE")
         } else {
             match header_key(name) {
@@ -313,10 +310,10 @@ where
             .clone()
             .into_iter()
             .take(i)
-            .any(|(earlier, _)| earlier.eq_ignore_ascii_case(name.as_bytes()));
+            .any(|(earlier, _)| earlier.eq_ignore_ascii_case(name));
         if repeated {
             // Repeats combine in arrival order: ", " (Cookie: "; ").
-            let sep: &[u8] = if name.eq_ignore_ascii_case("cookie") {
+            let sep: &[u8] = if name.eq_ignore_ascii_case(b"cookie") {
                 b"; "
             } else {
                 b", "
@@ -346,7 +343,7 @@ fn method_value(method: &str) -> EnvValue {
 /// `-` turned into `_` (ENV-029). `None` for names containing anything but
 /// ASCII letters, digits and `-` (ENV-030: `_` would alias a `-` name, other
 /// token punctuation has no place in a CGI key).
-pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
+pub(crate) fn header_key(name: &[u8]) -> Option<Cow<'static, str>> {
     const COMMON: [(&str, &str); 22] = [
         ("host", "HTTP_HOST"),
         ("user-agent", "HTTP_USER_AGENT"),
@@ -374,17 +371,20 @@ pub(crate) fn header_key(name: &str) -> Option<Cow<'static, str>> {
         ("range", "HTTP_RANGE"),
         ("te", "HTTP_TE"),
     ];
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if name.is_empty() || !name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-') {
         return None;
     }
-    if let Some((_, key)) = COMMON.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+    if let Some((_, key)) = COMMON
+        .iter()
+        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
+    {
         return Some(Cow::Borrowed(key));
     }
     let mut key = String::with_capacity(5 + name.len());
     key.push_str("HTTP_");
-    key.extend(name.chars().map(|c| match c {
-        '-' => '_',
-        c => c.to_ascii_uppercase(),
+    key.extend(name.iter().map(|&b| match b {
+        b'-' => '_',
+        b => char::from(b.to_ascii_uppercase()),
     }));
     Some(Cow::Owned(key))
 }
@@ -433,12 +433,14 @@ where
 
 /// ENV-038 (RFC 9110 §7.6.1): `name` is a connection option of the request,
 /// so the field is hop-by-hop and stays out of the environ.
-fn named_in_connection<'f, I>(fields: I, name: &str) -> bool
+fn named_in_connection<'f, I>(fields: I, name: &[u8]) -> bool
 where
     I: IntoIterator<Item = (&'f [u8], &'f [u8])>,
 {
-    !KEPT_WHEN_NAMED.iter().any(|k| k.eq_ignore_ascii_case(name))
-        && connection_options(fields).any(|option| option.eq_ignore_ascii_case(name.as_bytes()))
+    !KEPT_WHEN_NAMED
+        .iter()
+        .any(|k| k.as_bytes().eq_ignore_ascii_case(name))
+        && connection_options(fields).any(|option| option.eq_ignore_ascii_case(name))
 }
 
 /// Splits a comma-separated list field into trimmed elements.
@@ -514,13 +516,13 @@ mod tests {
     #[test]
     fn header_keys() {
         // ENV-029, ENV-030
-        assert_eq!(header_key("Host").as_deref(), Some("HTTP_HOST"));
+        assert_eq!(header_key(b"Host").as_deref(), Some("HTTP_HOST"));
         assert_eq!(
-            header_key("X-Custom-Thing").as_deref(),
+            header_key(b"X-Custom-Thing").as_deref(),
             Some("HTTP_X_CUSTOM_THING")
         );
-        assert_eq!(header_key("X_Custom"), None);
-        assert_eq!(header_key(""), None);
+        assert_eq!(header_key(b"X_Custom"), None);
+        assert_eq!(header_key(b""), None);
     }
 
     #[test]
@@ -613,10 +615,10 @@ mod tests {
             (b"Host", b"h"),
         ];
         assert!(has_connection_options(fields));
-        assert!(named_in_connection(fields, "x-secret"));
-        assert!(!named_in_connection(fields, "Host"));
-        assert!(!named_in_connection(fields, "TE"));
-        assert!(!named_in_connection(fields, "X-Other"));
+        assert!(named_in_connection(fields, b"x-secret"));
+        assert!(!named_in_connection(fields, b"Host"));
+        assert!(!named_in_connection(fields, b"TE"));
+        assert!(!named_in_connection(fields, b"X-Other"));
         let plain: [(&[u8], &[u8]); 1] = [(b"Connection", b"keep-alive, close")];
         assert!(!has_connection_options(plain));
         let env = environ(get(b"/"), &fields);
