@@ -1508,7 +1508,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HTTP-029",
         level: Must,
-        summary: "An Upgrade request header never switches protocols: the request is handled as an ordinary request, its body framed only by Content-Length or Transfer-Encoding.",
+        summary: "An Upgrade request header does not by itself switch protocols: the request is handled as an ordinary request, its body framed only by Content-Length or Transfer-Encoding; the connection leaves HTTP only when the application accepts the switch with a 101 and `Body::upgrade` on a server that offers the upgrade capability (section 12, UPG-001 to UPG-009).",
         enforced_by: Server,
     },
     Rule {
