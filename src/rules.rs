@@ -1596,6 +1596,12 @@ pub static RULES: &[Rule] = &[
         summary: "An engine that bridges to asynchronous I/O SHOULD bound the bytes it holds for a taken-over connection in each direction (a few times 64 KiB), so that a slow peer slows the handler instead of growing the server's memory.",
         enforced_by: NotCheckable("a bound on the bytes an engine buffers is a property of its implementation, measured by a benchmark, not visible to an application"),
     },
+    Rule {
+        id: "UPG-011",
+        level: Must,
+        summary: "A taken-over connection stays counted as a live connection of the server (its thread or slot, its place in the connection limit) until it is closed. At shutdown the server waits for it like for an in-flight request, up to the shutdown deadline; then it shuts the stream down, so that a blocked `read` or `write` returns.",
+        enforced_by: Server,
+    },
 ];
 
 /// The Rust examples in `spec/*.md`, compiled and run as doctests so that

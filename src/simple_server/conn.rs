@@ -250,6 +250,7 @@ fn prepare<'b>(
     storage: &mut [httparse::Header<'b>],
     values: &crate::gateway::Connection,
     config: &Config,
+    upgradable: bool,
 ) -> Result<(Environ, ReqInfo, Framing, bool), Reject> {
     let head = head::parse(bytes, storage, config)?;
     if let Framing::Length(n) = head.framing {
@@ -261,7 +262,7 @@ fn prepare<'b>(
             });
         }
     }
-    let env = gateway::build_environ(&head, values, config);
+    let env = gateway::build_environ(&head, values, config, upgradable);
     let req = ReqInfo {
         minor: head.minor,
         keep_alive: head.keep_alive,
@@ -313,6 +314,8 @@ fn serve_one<S: Stream>(
     // HTTP-003: HTTP/1.x (x > 1) is handled, and reported, as HTTP/1.1;
     // the access log keeps the line as sent.
     head::downgrade_minor(&mut t.rbuf[start..start + head_len]);
+    // UPG-001: a socket can be handed over; an in-memory stream cannot.
+    let upgradable = t.stream.can_take_over();
     let bytes = &t.rbuf[start..start + head_len];
     let request_line = &scratch.line;
     // A small inline header table keeps the thread's stack shallow (idle
@@ -320,10 +323,16 @@ fn serve_one<S: Stream>(
     // fields are parsed again with a table of `max_headers`.
     let mut small = [httparse::EMPTY_HEADER; 32];
     let inline = config.max_headers.min(small.len());
-    let mut parsed = prepare(bytes, &mut small[..inline], &scratch.values, config);
+    let mut parsed = prepare(
+        bytes,
+        &mut small[..inline],
+        &scratch.values,
+        config,
+        upgradable,
+    );
     if matches!(parsed, Err(Reject { status: 431, .. })) && config.max_headers > inline {
         let mut big = vec![httparse::EMPTY_HEADER; config.max_headers];
-        parsed = prepare(bytes, &mut big, &scratch.values, config);
+        parsed = prepare(bytes, &mut big, &scratch.values, config, upgradable);
     }
     let (mut env, mut req, framing, expect_continue) = match parsed {
         Ok(parts) => parts,

@@ -12,11 +12,18 @@ use super::head::{self, Head};
 use super::transport::{lock, Stream, Transport};
 use super::Config;
 use crate::gateway::{self, Connection, Delimiting, Framing, InputFailure, Output, ResponseHead};
+use crate::upgrade::Upgraded;
 use crate::Environ;
 
 /// Builds the environ of a request through [`crate::gateway::Request`]
 /// (everything but the input stream).
-pub(crate) fn build_environ(head: &Head<'_, '_>, conn: &Connection, config: &Config) -> Environ {
+/// `upgradable`: the connection can be handed over (spec section 12).
+pub(crate) fn build_environ(
+    head: &Head<'_, '_>,
+    conn: &Connection,
+    config: &Config,
+    upgradable: bool,
+) -> Environ {
     let request = gateway::Request {
         method: head.method,
         target: head.target,
@@ -37,7 +44,7 @@ pub(crate) fn build_environ(head: &Head<'_, '_>, conn: &Connection, config: &Con
         multiprocess: false,
         run_once: false,
         file_wrapper: true,
-        upgrade: false,
+        upgrade: upgradable,
         server_software: config.server_software,
     };
     let fields = head.headers.iter().map(|h| (h.name.as_bytes(), h.value));
@@ -126,8 +133,11 @@ impl<S: Stream> Output for H1Output<'_, S> {
         }
         self.framing = head.framing;
         self.close = self.must_close(&t);
-        // HTTP-025: a kept HTTP/1.0 connection says so.
-        let connection = if self.close {
+        // HTTP-025: a kept HTTP/1.0 connection says so; a 101 carries the
+        // application's `Connection: upgrade` alone (UPG-006).
+        let connection = if head.code == 101 {
+            None
+        } else if self.close {
             Some(true)
         } else if self.req.minor == 0 {
             Some(false)
@@ -187,6 +197,21 @@ impl<S: Stream> Output for H1Output<'_, S> {
 
     fn abort(&mut self) {
         self.aborted = true;
+    }
+
+    /// UPG-006, UPG-007: the 101 head is flushed; the bytes the client sent
+    /// past the request head come first; the handler's reads have no
+    /// timeout, its writes the server's write timeout (UPG-008).
+    fn take_over(&mut self) -> io::Result<Upgraded> {
+        let mut t = lock(self.shared);
+        t.flush()?;
+        let early = t.buffered().to_vec();
+        t.consume(early.len());
+        t.broken = true; // never another request on this connection
+        let mut socket = t.stream.take_over()?;
+        socket.set_read_timeout(None)?;
+        socket.set_write_timeout(Some(t.config.write_timeout))?;
+        Ok(Upgraded::new(socket, early))
     }
 
     fn input_failure(&self) -> Option<InputFailure> {

@@ -43,6 +43,18 @@ pub(crate) trait Stream: Read + Write + Send + 'static {
     fn has_timeouts(&self) -> bool {
         false
     }
+    /// True if the connection can be handed to an application after a 101
+    /// (spec section 12): a socket, not an in-memory stream.
+    fn can_take_over(&self) -> bool {
+        false
+    }
+    /// The connection for an upgrade handler (UPG-007).
+    fn take_over(&mut self) -> io::Result<Box<dyn crate::upgrade::Socket>> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this connection cannot be handed over (UPG-001)",
+        ))
+    }
 }
 
 /// Any `Read + Write` stream without timeouts (the socket-free seam).
@@ -101,6 +113,14 @@ impl Stream for Tcp {
     }
     fn has_timeouts(&self) -> bool {
         true
+    }
+    fn can_take_over(&self) -> bool {
+        true
+    }
+    /// A second handle on the same socket: the registry's handle still
+    /// shuts it down at shutdown (UPG-011).
+    fn take_over(&mut self) -> io::Result<Box<dyn crate::upgrade::Socket>> {
+        Ok(Box::new(self.0.try_clone()?))
     }
 }
 
