@@ -18,6 +18,7 @@ const PAGE: &str = r#"<!doctype html>
 <script>
 const log = document.getElementById("log");
 const ws = new WebSocket(`ws://${location.host}/ws/${encodeURIComponent("ROOM")}`);
+ws.onopen = () => { window.chatOpen = true; };
 ws.onmessage = (e) => { const li = document.createElement("li"); li.textContent = e.data; log.append(li); };
 document.getElementById("say").onsubmit = (e) => {
   e.preventDefault();

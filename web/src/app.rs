@@ -583,6 +583,9 @@ pub(crate) fn send(
     head: bool,
 ) -> Result<Body, rgi::AppError> {
     let (status, mut headers, mut body) = response.into_parts();
+    if status == 101 {
+        return send_switch(env, start, headers, body);
+    }
     if !(200..=599).contains(&status) {
         log_line(
             env,
@@ -602,11 +605,50 @@ pub(crate) fn send(
     // Checked here, before the one `start` call, so that a refused
     // response can still become a plain 500 (rgi's checks, START-003,
     // HDR-001..006).
-    if let Err(e) = rgi::start_response::check_headers(&headers) {
+    let line = format!(
+        "{status} {}",
+        rgi::status::reason_phrase(status).unwrap_or("Unknown")
+    );
+    if let Err(e) = rgi::start_response::check_response(&line, &headers) {
         log_line(env, &format!("the response was refused: {e}"));
         return send_plain_500(start);
     }
     match start.start(status, headers) {
+        Ok(()) => Ok(body),
+        Err(e) => {
+            log_line(env, &format!("the response was refused: {e}"));
+            send_plain_500(start)
+        }
+    }
+}
+
+/// A `101 Switching Protocols` (a WebSocket accepted): only with an upgrade
+/// body, on a request whose connection the server can hand over (spec
+/// section 12, UPG-002, UPG-003, UPG-005).
+fn send_switch(
+    env: &mut Environ,
+    start: &mut dyn StartResponse,
+    headers: rgi::Headers,
+    body: Body,
+) -> Result<Body, rgi::AppError> {
+    const LINE: &str = "101 Switching Protocols";
+    let refused = if !body.is_upgrade() {
+        Some("a 101 needs Body::upgrade (UPG-005)".to_owned())
+    } else if !env.upgrade_available() {
+        Some(
+            "this server cannot hand the connection over (rgi.upgrade is false, UPG-003)"
+                .to_owned(),
+        )
+    } else {
+        rgi::start_response::check_switch(LINE, &headers)
+            .err()
+            .map(|e| e.to_string())
+    };
+    if let Some(reason) = refused {
+        log_line(env, &format!("the response was refused: {reason}"));
+        return send_plain_500(start);
+    }
+    match start.start(LINE, headers) {
         Ok(()) => Ok(body),
         Err(e) => {
             log_line(env, &format!("the response was refused: {e}"));
