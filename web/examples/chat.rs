@@ -1,7 +1,8 @@
 //! A chat server (socketify's pub/sub, bareASGI's websocket handler): a page,
 //! and a WebSocket per room at `/ws/{room}`; every message a socket sends is
 //! published to everyone in the room, the sender included. `GET
-//! /rooms/{room}` tells how many are connected.
+//! /rooms/{room}` tells how many are connected; `/echo` is a WebSocket that
+//! sends every message back (the benchmark's echo, `ws_bench.rs`).
 //!
 //! ```sh
 //! cargo run -p rgi-web --example chat [ADDR]   # default localhost:8000
@@ -55,6 +56,14 @@ fn main() -> std::io::Result<()> {
             let room = req.param("room").unwrap_or("lobby");
             format!("{}\n", topics.num_subscribers(room))
         })
-        .ws("/ws/{room}", chat);
+        .ws("/ws/{room}", chat)
+        .ws("/echo", |_req: &mut Request, ws: WsUpgrade| {
+            ws.accept(None, |mut socket| {
+                while let Some(message) = socket.receive()? {
+                    socket.send(message)?;
+                }
+                Ok(())
+            })
+        });
     rgi_web::run(app)
 }

@@ -51,9 +51,8 @@ fn chromium_chats_through_the_example() {
         .expect("a LOG line");
     assert!(shown.contains(message), "{shown}");
     let got = loop {
-        match listener.read().expect("the broadcast") {
-            Message::Text(text) => break text.to_string(),
-            _ => {}
+        if let Message::Text(text) = listener.read().expect("the broadcast") {
+            break text.to_string();
         }
     };
     assert_eq!(got, message, "the page's message reached the other client");

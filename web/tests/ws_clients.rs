@@ -33,9 +33,8 @@ fn join(server: &Running, room: &str) -> Socket {
 /// The next text or binary message (pongs and pings skipped).
 fn next(socket: &mut Socket) -> Message {
     loop {
-        match socket.read().expect("a message") {
-            m @ (Message::Text(_) | Message::Binary(_)) => return m,
-            _ => {}
+        if let m @ (Message::Text(_) | Message::Binary(_)) = socket.read().expect("a message") {
+            return m;
         }
     }
 }
@@ -108,9 +107,8 @@ fn text_binary_fragments_ping_and_a_big_message_reach_the_room() {
     bob.send(Message::Ping(b"are you there".to_vec().into()))
         .unwrap();
     let pong = loop {
-        match bob.read().unwrap() {
-            Message::Pong(payload) => break payload,
-            _ => {}
+        if let Message::Pong(payload) = bob.read().unwrap() {
+            break payload;
         }
     };
     assert_eq!(&pong[..], b"are you there");
@@ -167,7 +165,7 @@ fn bad_handshakes_get_a_clear_4xx_and_the_server_goes_on() {
     let server = chat();
     let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
     let cases = [
-        ("missing key", format!("GET /ws/a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"), "400"),
+        ("missing key", "GET /ws/a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n".to_owned(), "400"),
         ("wrong version", format!("GET /ws/a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n{key}Sec-WebSocket-Version: 8\r\n\r\n"), "426"),
         ("HTTP/1.0", format!("GET /ws/a HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n{key}Sec-WebSocket-Version: 13\r\n\r\n"), "400"),
         ("with a body", format!("GET /ws/a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n{key}Sec-WebSocket-Version: 13\r\nContent-Length: 5\r\n\r\nhello"), "400"),
