@@ -435,6 +435,20 @@ pub fn is_hop_by_hop(name: &str) -> bool {
             .any(|h| h.eq_ignore_ascii_case(name))
 }
 
+/// True when `value` is a valid Host field value (HTTP-005): `uri-host
+/// [ ":" port ]` of RFC 9110 section 7.2, a bracketed IP literal or a
+/// reg-name, then optionally ":" and digits; the empty value is valid.
+/// simple_server's own check, for engines that get headers already parsed.
+///
+/// ```
+/// use rgi::util::is_host_value;
+/// assert!(is_host_value(b"example.com:8080") && is_host_value(b"[::1]") && is_host_value(b""));
+/// assert!(!is_host_value(b"user@example.com") && !is_host_value(b"a b") && !is_host_value(b"[::1"));
+/// ```
+pub fn is_host_value(value: &[u8]) -> bool {
+    crate::simple_server::head::is_host_value(value)
+}
+
 /// Appends `bytes` to `url` unchanged except for control, space and
 /// non-ASCII bytes, which are percent-escaped.
 fn push_verbatim(url: &mut String, bytes: &[u8]) {
