@@ -19,11 +19,15 @@
 //! stay available in the [`Original`] extension (PROXY-007).
 //!
 //! ```
-//! use rgi::proxy::{self, ProxyConfig, ProxyHeaders};
+//! use rgi::proxy::{self, ProxyConfig, ProxyHeader, ProxyHeaders};
 //! use rgi::{Body, Environ};
 //!
 //! // Trust nginx on this machine and the load balancers of 10.0.0.0/8.
-//! let config = ProxyConfig::new().trust("127.0.0.1")?.trust("10.0.0.0/8")?;
+//! // Our nginx sets X-Forwarded-For, -Proto and -Host (and clears the rest).
+//! let config = ProxyConfig::new()
+//!     .trust("127.0.0.1")?
+//!     .trust("10.0.0.0/8")?
+//!     .headers(&[ProxyHeader::XForwardedFor, ProxyHeader::XForwardedProto, ProxyHeader::XForwardedHost]);
 //! # let my_app = rgi::app(|_env, _start| Ok(Body::empty()));
 //! let app = ProxyHeaders::with_config(my_app, config.clone());
 //!
@@ -198,7 +202,12 @@ impl ProxyHeader {
 /// Which peers are trusted proxies and which of their headers are read.
 ///
 /// Defaults: trusted are the loopback addresses (`127.0.0.0/8` and `::1`,
-/// a proxy on the same machine), and every [`ProxyHeader`] is read.
+/// a proxy on the same machine), and only `X-Forwarded-For` and
+/// `X-Forwarded-Proto` are read (PROXY-009): the two that every common
+/// proxy sets or overwrites. A proxy passes the headers it does not set
+/// through from the client unchanged (nginx forwards a client's
+/// `Forwarded` as it came), so read the others only when your proxy sets
+/// them: [`headers`](ProxyConfig::headers).
 /// [`trust`](ProxyConfig::trust) replaces the default set with the ranges
 /// you list, so that listing a load balancer's range does not also keep
 /// trusting loopback unless you list it.
@@ -233,11 +242,11 @@ impl Default for ProxyConfig {
 }
 
 impl ProxyConfig {
-    /// Loopback trusted, every header read.
+    /// Loopback trusted; `X-Forwarded-For` and `X-Forwarded-Proto` read.
     pub fn new() -> Self {
         ProxyConfig {
             trusted: Trusted::Loopback,
-            headers: ProxyHeader::ALL.to_vec(),
+            headers: vec![ProxyHeader::XForwardedFor, ProxyHeader::XForwardedProto],
         }
     }
 
@@ -327,7 +336,8 @@ pub struct ProxyHeaders<A> {
 }
 
 impl<A: Application> ProxyHeaders<A> {
-    /// Wraps `inner`, trusting loopback proxies and reading every header.
+    /// Wraps `inner` with [`ProxyConfig::new`]: loopback proxies trusted,
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` read.
     pub fn new(inner: A) -> Self {
         ProxyHeaders::with_config(inner, ProxyConfig::new())
     }

@@ -1251,6 +1251,12 @@ pub static RULES: &[Rule] = &[
         summary: "A forwarded host is accepted only in the form of a Host value: a registered name of letters, digits, `-`, `.`, `_`, `~` and percent-escapes, an IPv4 address or a bracketed IPv6 address, optionally followed by `:` and a port 1-65535; userinfo, spaces, quotes, paths and empty names are malformed (PROXY-005).",
         enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
     },
+    Rule {
+        id: "PROXY-009",
+        level: Should,
+        summary: "By default a proxy-headers middleware SHOULD read only `X-Forwarded-For` and `X-Forwarded-Proto`, which every common proxy sets or overwrites; `Forwarded`, `X-Forwarded-Host`, `-Port` and `-Prefix` are read only when configured, because a proxy that does not set a header passes the client's own copy through unchanged.",
+        enforced_by: NotCheckable("defines a middleware; rgi::proxy implements it and tests/proxy_headers.rs tests it against spoofing"),
+    },
     // ---- SRV ----
     Rule {
         id: "SRV-001",

@@ -50,6 +50,11 @@ fn request(peer: &str, headers: &[(&str, &str)]) -> (Environ, Log) {
     (env, log)
 }
 
+/// The defaults with every header read.
+fn all() -> ProxyConfig {
+    ProxyConfig::new().headers(&ProxyHeader::ALL)
+}
+
 fn rewritten(config: &ProxyConfig, peer: &str, headers: &[(&str, &str)]) -> (Environ, Log) {
     let (mut env, log) = request(peer, headers);
     proxy::apply(config, &mut env);
@@ -91,7 +96,7 @@ fn untrusted_peers_headers_are_ignored() {
         ),
         ("HTTP_X_REAL_IP", "127.0.0.1"),
     ];
-    let (env, log) = rewritten(&ProxyConfig::new(), "10.9.9.9", &spoof);
+    let (env, log) = rewritten(&all(), "10.9.9.9", &spoof);
     assert_eq!(summary(&env), UNTOUCHED);
     assert!(env.extensions().get::<Original>().is_none());
     assert_eq!(log.text(), "");
@@ -115,6 +120,25 @@ fn loopback_is_the_default_trusted_set() {
         let (env, _) = rewritten(&config, peer, &[("HTTP_X_FORWARDED_FOR", "203.0.113.7")]);
         assert_eq!(get(&env, "REMOTE_ADDR"), peer, "peer {peer}");
     }
+}
+
+#[test]
+fn only_x_forwarded_for_and_proto_are_read_by_default() {
+    // PROXY-009: what a proxy does not set, the client can.
+    let headers = [
+        ("HTTP_X_FORWARDED_FOR", "203.0.113.7"),
+        ("HTTP_X_FORWARDED_PROTO", "https"),
+        ("HTTP_X_FORWARDED_HOST", "forged.example"),
+        ("HTTP_X_FORWARDED_PORT", "1"),
+        ("HTTP_X_FORWARDED_PREFIX", "/forged"),
+        ("HTTP_FORWARDED", "for=6.6.6.6;host=forged.example"),
+    ];
+    let (env, log) = rewritten(&ProxyConfig::new(), "127.0.0.1", &headers);
+    assert_eq!(
+        summary(&env),
+        "203.0.113.7:40000 https backend:8000 backend:8000 []"
+    );
+    assert_eq!(log.text(), "");
 }
 
 #[test]
@@ -184,7 +208,7 @@ fn x_forwarded_headers_rewrite_scheme_host_port_and_prefix() {
         ("HTTP_X_FORWARDED_HOST", "shop.example"),
         ("HTTP_X_FORWARDED_PREFIX", "/store/"),
     ];
-    let (env, log) = rewritten(&ProxyConfig::new(), "127.0.0.1", &headers);
+    let (env, log) = rewritten(&all(), "127.0.0.1", &headers);
     assert_eq!(
         summary(&env),
         "203.0.113.7:40000 https shop.example shop.example:443 [/store]"
@@ -202,7 +226,7 @@ fn x_forwarded_headers_rewrite_scheme_host_port_and_prefix() {
 
     // A port in the host, or X-Forwarded-Port (PROXY-003: the last value).
     let with_port = [("HTTP_X_FORWARDED_HOST", "shop.example:8443")];
-    let (env, _) = rewritten(&ProxyConfig::new(), "127.0.0.1", &with_port);
+    let (env, _) = rewritten(&all(), "127.0.0.1", &with_port);
     assert_eq!(
         summary(&env),
         "127.0.0.1:40000 http shop.example:8443 shop.example:8443 []"
@@ -212,7 +236,7 @@ fn x_forwarded_headers_rewrite_scheme_host_port_and_prefix() {
         ("HTTP_X_FORWARDED_PROTO", "https"),
         ("HTTP_X_FORWARDED_PORT", "1234, 8443"),
     ];
-    let (env, _) = rewritten(&ProxyConfig::new(), "127.0.0.1", &port);
+    let (env, _) = rewritten(&all(), "127.0.0.1", &port);
     assert_eq!(
         summary(&env),
         "127.0.0.1:40000 https shop.example:8443 shop.example:8443 []"
@@ -221,7 +245,7 @@ fn x_forwarded_headers_rewrite_scheme_host_port_and_prefix() {
         ("HTTP_X_FORWARDED_PROTO", "https"),
         ("HTTP_X_FORWARDED_PORT", "443"),
     ];
-    let (env, _) = rewritten(&ProxyConfig::new(), "127.0.0.1", &default_port);
+    let (env, _) = rewritten(&all(), "127.0.0.1", &default_port);
     assert_eq!(
         summary(&env),
         "127.0.0.1:40000 https backend backend:443 []"
@@ -235,7 +259,7 @@ fn the_last_value_is_the_nearest_proxys() {
         ("HTTP_X_FORWARDED_PROTO", "https, http"),
         ("HTTP_X_FORWARDED_HOST", "bank.example, shop.example"),
     ];
-    let (env, _) = rewritten(&ProxyConfig::new(), "127.0.0.1", &headers);
+    let (env, _) = rewritten(&all(), "127.0.0.1", &headers);
     assert_eq!(env.url_scheme(), "http");
     assert_eq!(get(&env, "HTTP_HOST"), "shop.example");
 }
@@ -253,7 +277,7 @@ fn forwarded_names_the_client_and_wins_over_x_forwarded() {
         ("HTTP_X_FORWARDED_HOST", "other.example"),
         ("HTTP_X_FORWARDED_PREFIX", "/app"),
     ];
-    let (env, log) = rewritten(&ProxyConfig::new(), "127.0.0.1", &headers);
+    let (env, log) = rewritten(&all(), "127.0.0.1", &headers);
     assert_eq!(
         summary(&env),
         "2001:db8::17:4711 https shop.example shop.example:443 [/app]"
@@ -271,11 +295,11 @@ fn forwarded_names_the_client_and_wins_over_x_forwarded() {
 #[test]
 fn unknown_and_obfuscated_clients_keep_the_peer_address() {
     let headers = [("HTTP_FORWARDED", "for=unknown;proto=https")];
-    let (env, _) = rewritten(&ProxyConfig::new(), "127.0.0.1", &headers);
+    let (env, _) = rewritten(&all(), "127.0.0.1", &headers);
     assert_eq!(get(&env, "REMOTE_ADDR"), "127.0.0.1");
     assert_eq!(env.url_scheme(), "https");
     let headers = [("HTTP_FORWARDED", "for=_gazonk")];
-    let (env, _) = rewritten(&ProxyConfig::new(), "127.0.0.1", &headers);
+    let (env, _) = rewritten(&all(), "127.0.0.1", &headers);
     assert_eq!(get(&env, "REMOTE_ADDR"), "127.0.0.1");
 }
 
@@ -314,7 +338,7 @@ fn malformed_values_are_ignored_and_logged() {
         ("HTTP_FORWARDED", "for=1.2.3.4;for=5.6.7.8", "Forwarded"),
     ];
     for (key, value, name) in cases {
-        let (env, log) = rewritten(&ProxyConfig::new(), "127.0.0.1", &[(key, value)]);
+        let (env, log) = rewritten(&all(), "127.0.0.1", &[(key, value)]);
         assert_eq!(
             summary(&env),
             "127.0.0.1:40000 http backend:8000 backend:8000 []",
@@ -329,7 +353,7 @@ fn malformed_values_are_ignored_and_logged() {
     // A value that is not text.
     let (mut env, log) = request("127.0.0.1", &[]);
     env.set("HTTP_X_FORWARDED_FOR", &b"203.0.113.\xff"[..]);
-    proxy::apply(&ProxyConfig::new(), &mut env);
+    proxy::apply(&all(), &mut env);
     assert_eq!(get(&env, "REMOTE_ADDR"), "127.0.0.1");
     assert!(log.text().contains("X-Forwarded-For"));
 }
@@ -342,7 +366,7 @@ fn a_malformed_forwarded_falls_back_to_x_forwarded_for() {
         ("HTTP_X_FORWARDED_FOR", "198.51.100.1"),
         ("HTTP_X_FORWARDED_PROTO", "https"),
     ];
-    let (env, log) = rewritten(&ProxyConfig::new(), "127.0.0.1", &headers);
+    let (env, log) = rewritten(&all(), "127.0.0.1", &headers);
     assert_eq!(get(&env, "REMOTE_ADDR"), "198.51.100.1");
     assert_eq!(env.url_scheme(), "https");
     assert!(log.text().contains("Forwarded"), "{}", log.text());
@@ -371,16 +395,20 @@ fn the_servers_values_stay_in_an_extension() {
 fn through_the_middleware_garbage_never_becomes_a_500() {
     // PROXY-005 end to end, with the validator on both sides of the
     // middleware (TestClient validates) and the request from a loopback peer.
-    let app = ProxyHeaders::new(rgi::app(|env, start| {
-        let seen = format!(
-            "{} {} {}",
-            get(env, "REMOTE_ADDR"),
-            env.url_scheme(),
-            get(env, "SCRIPT_NAME")
-        );
-        start.start("200 OK", [("Content-Type", "text/plain")].into())?;
-        Ok(Body::from(seen))
-    }));
+    let config = ProxyConfig::new().headers(&ProxyHeader::ALL);
+    let app = ProxyHeaders::with_config(
+        rgi::app(|env, start| {
+            let seen = format!(
+                "{} {} {}",
+                get(env, "REMOTE_ADDR"),
+                env.url_scheme(),
+                get(env, "SCRIPT_NAME")
+            );
+            start.start("200 OK", [("Content-Type", "text/plain")].into())?;
+            Ok(Body::from(seen))
+        }),
+        config,
+    );
     let client = TestClient::new(app).conn_info(ConnInfo::default());
     let garbage = [
         "",
