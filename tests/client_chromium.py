@@ -111,6 +111,8 @@ def browser(chromedriver, chromium, extra_args=()):
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args},
+            # rgi-hyper's HTTPS test serves a self-signed certificate it made.
+            "acceptInsecureCerts": base_url.startswith("https:"),
         }}}
         driver.session = driver.call("POST", "/session", caps)["sessionId"]
         yield driver
@@ -136,6 +138,9 @@ def main():
         driver.s("POST", "/url", {"url": base_url + "/"})
         driver.wait_url("/")
         print("FRONT_TITLE", driver.s("GET", "/title"))
+        print("PROTOCOL", driver.s("POST", "/execute/sync", {
+            "script": "return performance.getEntriesByType('navigation')[0].nextHopProtocol",
+            "args": []}))
         print("FRONT_TEXT", driver.text(driver.find("body")).replace("\n", " "))
         driver.s("POST", f"/element/{driver.find('input[name=mystring]')}/value", {"text": text})
         driver.s("POST", f"/element/{driver.find('input[type=submit]')}/click", {})

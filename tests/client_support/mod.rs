@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 #[path = "../programs/mod.rs"]
-mod programs;
+pub mod programs;
 #[allow(unused_imports)] // each test binary uses a different subset
 pub use programs::{example_path, package_example_path, under_ci};
 
