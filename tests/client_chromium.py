@@ -78,7 +78,7 @@ class Driver:
 
 
 @contextlib.contextmanager
-def browser(chromedriver, chromium, extra_args=()):
+def browser(chromedriver, chromium, extra_args=(), accept_insecure_certs=False):
     """Starts chromedriver on a free port and a headless Chromium session
     with a fresh profile; yields the Driver; ends both and removes the
     profile afterwards."""
@@ -112,7 +112,7 @@ def browser(chromedriver, chromium, extra_args=()):
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args},
             # rgi-hyper's HTTPS test serves a self-signed certificate it made.
-            "acceptInsecureCerts": base_url.startswith("https:"),
+            "acceptInsecureCerts": accept_insecure_certs,
         }}}
         driver.session = driver.call("POST", "/session", caps)["sessionId"]
         yield driver
@@ -134,7 +134,8 @@ def browser(chromedriver, chromium, extra_args=()):
 
 def main():
     chromedriver, chromium, base_url, text, screenshot = sys.argv[1:6]
-    with browser(chromedriver, chromium, ["--window-size=900,500"]) as driver:
+    https = base_url.startswith("https:")
+    with browser(chromedriver, chromium, ["--window-size=900,500"], https) as driver:
         driver.s("POST", "/url", {"url": base_url + "/"})
         driver.wait_url("/")
         print("FRONT_TITLE", driver.s("GET", "/title"))
