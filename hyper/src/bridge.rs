@@ -53,6 +53,9 @@ pub(crate) fn run(shared: &Shared, req: Request<Incoming>, conn: &Conn, reply: R
         multiprocess: false,
         run_once: false,
         file_wrapper: true,
+        // Connection upgrades (websockets) are not offered yet: hyper's
+        // upgrade API would back Output::take_over.
+        upgrade: false,
         server_software: shared.config.server_software,
     };
     let fields: Vec<(&[u8], &[u8])> = parts
