@@ -138,7 +138,22 @@ impl Server {
 
     /// Serves `app` until the [`ShutdownHandle`] is used, then shuts down
     /// gracefully (see [`ShutdownHandle`]).
+    ///
+    /// The application's lifecycle hooks (spec 1.6) run on this thread:
+    /// `on_start` before the first connection is accepted (APP-015; a
+    /// failure is logged and serving goes on, except `rgi::StopServing`,
+    /// which `serve` returns as an error: APP-016), `on_shutdown` once the
+    /// connections are drained or the shutdown deadline passed (APP-017).
     pub fn serve(self, app: impl Application) -> io::Result<()> {
+        let app = Arc::new(app);
+        let log = |line: std::fmt::Arguments<'_>| eprintln!("rgi-hyper: {line}");
+        rgi::gateway::start_app(&*app, &log).map_err(|e| io::Error::other(e.to_string()))?;
+        let result = self.serve_started(Arc::clone(&app));
+        rgi::gateway::shutdown_app(&*app, &log);
+        result
+    }
+
+    fn serve_started(self, app: impl Application) -> io::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(self.config.io_threads.max(1))
             .thread_name("rgi-hyper-io")
