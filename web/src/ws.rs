@@ -603,6 +603,16 @@ impl Topics {
     }
 }
 
+/// Removes member `id` from `topic`, and the topic once it is empty.
+fn leave(topics: &mut HashMap<String, HashMap<u64, Member>>, topic: &str, id: u64) {
+    if let Some(members) = topics.get_mut(topic) {
+        members.remove(&id);
+        if members.is_empty() {
+            topics.remove(topic);
+        }
+    }
+}
+
 /// One socket's membership in the topics.
 struct Subscriber {
     topics: Topics,
@@ -648,20 +658,15 @@ impl Subscriber {
     }
 
     fn unsubscribe(&mut self, topic: &str) {
-        let mut topics = self.topics.lock();
-        if let Some(members) = topics.get_mut(topic) {
-            members.remove(&self.id);
-            if members.is_empty() {
-                topics.remove(topic);
-            }
-        }
+        leave(&mut self.topics.lock(), topic, self.id);
         self.joined.retain(|t| t != topic);
     }
 
     fn leave_all(&mut self) {
-        for topic in std::mem::take(&mut self.joined) {
-            self.joined.push(topic.clone());
-            self.unsubscribe(&topic);
+        let joined = std::mem::take(&mut self.joined);
+        let mut topics = self.topics.lock();
+        for topic in joined {
+            leave(&mut topics, &topic, self.id);
         }
     }
 }

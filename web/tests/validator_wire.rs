@@ -69,3 +69,8 @@ fn socketify_over_the_wire() {
 fn items_over_the_wire() {
     passes_over_the_wire("items");
 }
+
+#[test]
+fn chat_over_the_wire() {
+    passes_over_the_wire("chat");
+}
